@@ -1,0 +1,16 @@
+"""premia: technology premiums and cultural premiums in one agent-based economy.
+
+Example:
+    >>> import premia
+    >>> sc = premia.load_scenario("scenarios/minimal.toml")
+    >>> res = premia.simulate(sc, seed=1)          # doctest: +SKIP
+    >>> res.categories.groupby("category").mean_markup.mean()  # doctest: +SKIP
+"""
+
+from premia.api import simulate
+from premia.loading import ScenarioError, load_scenario
+from premia.results import Results
+from premia.scenario import Scenario
+
+__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "simulate"]
+__version__ = "0.1.0"

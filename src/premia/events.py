@@ -1,0 +1,81 @@
+"""Interventions on a timeline (DESIGN §1.9).
+
+Each ``[[event]]`` has a period ``at`` and a ``kind``; its other fields depend on the kind.
+Events are applied at the start of period ``at``, before prices and demand.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: int = Field(ge=0, le=2400, description="period at whose start the event applies")
+
+
+class Modernize(_Event):
+    """Force a modern share on a category's firms ("let the backward face elimination")."""
+
+    kind: Literal["modernize"]
+    category: _Id
+    share: float = Field(1.0, ge=0, le=1, description="modern share m imposed")
+    region: _Id | None = Field(None, description="only firms of this region (default: all)")
+
+
+class MergeMarkets(_Event):
+    """Judge a culture category on the terms of a functional one: one choice set, beta -> 0."""
+
+    kind: Literal["merge_markets"]
+    category: _Id = Field(description="the culture category that is merged")
+    into: _Id = Field(description="the functional category whose market it joins")
+
+
+class Media(_Event):
+    """Spend a media budget per period on a culture's mass reach."""
+
+    kind: Literal["media"]
+    culture: _Id
+    budget: float = Field(ge=0, le=1e12, description="yuan per month")
+    until: int | None = Field(None, ge=0, le=2400, description="last period (default: end)")
+
+
+class CreatorStart(_Event):
+    """Start a creator (declared in ``[[creator]]``) and its cooperative."""
+
+    kind: Literal["creator"]
+    creator: _Id
+
+
+class Subsidy(_Event):
+    """Set a category's capacity push (subsidised entrants per month)."""
+
+    kind: Literal["subsidy"]
+    category: _Id
+    push: float = Field(ge=0, le=100, description="sigma_c: entrants per month")
+
+
+class Patent(_Event):
+    """Change a category's patent length."""
+
+    kind: Literal["patent"]
+    category: _Id
+    length: int = Field(ge=0, le=2400, description="L in months")
+
+
+class Shock(_Event):
+    """Multiply a category's purchase rate (a demand shock)."""
+
+    kind: Literal["shock"]
+    category: _Id
+    factor: float = Field(gt=0, le=100, description="multiplier of phi_c")
+
+
+Event = Annotated[
+    Modernize | MergeMarkets | Media | CreatorStart | Subsidy | Patent | Shock,
+    Field(discriminator="kind"),
+]

@@ -1,0 +1,85 @@
+"""One cost and quality model for every firm (DESIGN §1.2).
+
+    c_f = [(1 - m_f) c_hand + m_f c_machine] * exp(-lambda_c T_f)     unit production cost
+    q_f = T_f + (1 - m_f) q_hand + m_f q_machine                      quality
+    A_f = 1 - theta_c m_f                                             authenticity
+    M_f = M_k A_f I_f (+ creator uplift for cooperative goods)        perceived meaning
+    c^_f = c_f / (1 - delta_c) + tau_r                                effective unit cost
+    K_f = K_hand,f (1 + m_f (g_c - 1))                                capacity
+    F_f = kappa_c K_f                                                 fixed cost per period
+
+The four kinds are presets: ``commodity`` and ``technology`` are machine-made (m = 1)
+without a culture term; ``culture`` goods are handmade by default and carry meaning;
+``hybrid`` goods have both R&D and meaning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from premia.model.state import Firms, Params
+
+
+def unit_cost(firms: Firms, p: Params) -> np.ndarray:
+    """Unit production cost c_f of every slot."""
+    c = firms.category
+    m = firms.modern_share
+    base = (1.0 - m) * p.cat["hand_cost"][c] + m * p.cat["machine_cost"][c]
+    return base * np.exp(-p.cat["tech_cost_elasticity"][c] * firms.tech)
+
+
+def quality(firms: Firms, p: Params) -> np.ndarray:
+    """Quality q_f = T_f + (1 - m) q_hand + m q_machine."""
+    c = firms.category
+    m = firms.modern_share
+    return firms.tech + (1.0 - m) * p.cat["hand_quality"][c] + m * p.cat["machine_quality"][c]
+
+
+def authenticity(firms: Firms, p: Params) -> np.ndarray:
+    """Authenticity A_f = 1 - theta_c m_f, in [0, 1]."""
+    return 1.0 - p.cat["authenticity_loss"][firms.category] * firms.modern_share
+
+
+def meaning(firms: Firms, p: Params, uplift: np.ndarray) -> np.ndarray:
+    """Perceived cultural meaning M_f = M_k A_f I_f + uplift of the firm's creator.
+
+    Args:
+        firms: firm arrays (``authenticity`` must be current).
+        p: parameters.
+        uplift: per-creator content uplift of active creators (0 when inactive).
+    """
+    k = p.category_culture[firms.category]
+    capital = np.where(k >= 0, p.cul["capital"][np.maximum(k, 0)] if p.cul else 0.0, 0.0)
+    extra = np.where(firms.coop >= 0, uplift[np.maximum(firms.coop, 0)] if uplift.size else 0.0,
+                     0.0)
+    return np.where(k >= 0, capital * firms.authenticity * firms.interpretation_right + extra,
+                    0.0)
+
+
+def capacity(firms: Firms, p: Params) -> np.ndarray:
+    """Capacity K_f = K_hand (1 + m (g_c - 1)): machines multiply slow handwork."""
+    g = p.cat["machine_productivity"][firms.category]
+    return firms.hand_capacity * (1.0 + firms.modern_share * (g - 1.0))
+
+
+def effective_cost(firms: Firms, p: Params) -> np.ndarray:
+    """Effective cost per unit sold c^_f = c_f / (1 - delta_c) + tau_r."""
+    delta = p.cat["defect_rate"][firms.category]
+    return firms.unit_cost / (1.0 - delta) + p.reg["transport"][firms.region]
+
+
+def labour_per_unit(firms: Firms, p: Params) -> np.ndarray:
+    """Worker-months per unit produced: high for handwork, low for machine work."""
+    c = firms.category
+    m = firms.modern_share
+    return (1.0 - m) * p.cat["labour_hand"][c] + m * p.cat["labour_machine"][c]
+
+
+def refresh(firms: Firms, p: Params, uplift: np.ndarray) -> None:
+    """Recompute every derived cost, quality and meaning array in place."""
+    firms.unit_cost[:] = unit_cost(firms, p)
+    firms.quality[:] = quality(firms, p)
+    firms.authenticity[:] = authenticity(firms, p)
+    firms.meaning[:] = meaning(firms, p, uplift)
+    firms.capacity[:] = capacity(firms, p)
+    firms.effective_cost[:] = effective_cost(firms, p)

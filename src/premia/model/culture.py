@@ -1,0 +1,131 @@
+"""Culture, awareness, media and creators (DESIGN §1.7).
+
+Per period, for consumer i and culture k:
+
+    a_ik <- a_ik + mu_k x_ik (1 - a_ik) + chi (abar_N(i),k - a_ik) + h b_ik (1 - a_ik) - d_k a_ik
+    e_ik <- e_ik + (1 - e_ik)(p_k + r ebar_N(i),k) - epsilon e_ik
+
+both clipped to [0, 1]. x_ik is media exposure: the mass reach of the culture's media
+budget, 1 - exp(-media_efficiency x budget), plus the content quality Q_z of each active
+creator of culture k that i follows. b_ik is the probability that i bought a culture-k good
+last period (habit); abar and ebar are neighbours' means on the social network. External
+awareness p_k is the culture's ``bass_p`` plus its media reach.
+
+Following a creator is a Bass process: a non-follower starts following with probability
+
+    1 - exp(-(p_z + q_z fbar_N(i),z)),   p_z = bass_p + media_efficiency x promotion,
+
+where fbar is the share of i's neighbours who follow. Followers are aware of the
+cooperative's goods, which carry the creator's content uplift in their meaning. A creator
+earns ``income_per_follower`` per follower (in people) and a commission on cooperative
+revenue, which the cooperative's firms pay.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from premia.model.network import neighbour_mean, small_world
+from premia.model.state import Consumers, State
+from premia.scenario import Scenario
+
+
+class CultureDynamics:
+    """The network and the per-culture, per-creator parameters of the content side."""
+
+    def __init__(self, sc: Scenario, consumers: Consumers, rng: np.random.Generator) -> None:
+        n = consumers.income.size
+        cs = sc.consumers
+        self.W = (None if cs.network == "mixed"
+                  else small_world(n, cs.network_degree, cs.rewiring, rng))
+        self.cultures = sc.culture
+        self.creators = sc.creator
+        ci = {k.id: i for i, k in enumerate(sc.culture)}
+        self.creator_culture = np.array([ci[z.culture] for z in sc.creator], np.int64)
+        self.creator_quality = np.array([z.quality for z in sc.creator])
+        self.creator_uplift = np.array([z.uplift for z in sc.creator])
+        efficiency = np.array([k.media_efficiency for k in sc.culture])
+        self.creator_p = np.array([z.bass_p for z in sc.creator]) + (
+            efficiency[self.creator_culture] * np.array([z.promotion for z in sc.creator])
+            if sc.creator else 0.0)
+        self.creator_q = np.array([z.bass_q for z in sc.creator])
+        self.commission_rate = np.array([z.commission for z in sc.creator])
+        self.per_follower = np.array([z.income_per_follower for z in sc.creator])
+        self.reach = np.zeros(len(sc.culture))
+        self.commission = np.zeros(len(sc.creator))
+        self.coop_sales = np.zeros(len(sc.creator))
+
+    def media_reach(self, state: State) -> np.ndarray:
+        """Share of consumers reached by each culture's media this period."""
+        live = state.media_until >= state.period
+        eff = np.array([k.media_efficiency for k in self.cultures])
+        return np.where(live, 1.0 - np.exp(-eff * state.media_budget), 0.0)
+
+    def exposure(self, state: State) -> np.ndarray:
+        """x_ik: media reach plus the quality-weighted content of followed creators."""
+        c = state.consumers
+        x = np.repeat(self.reach[None, :], c.income.size, axis=0)
+        for z in np.flatnonzero(state.creator_active):
+            x[:, self.creator_culture[z]] += self.creator_quality[z] * c.follows[:, z]
+        return x
+
+    def step(self, state: State, rng: np.random.Generator) -> None:
+        """Move affinity, awareness and following by one period, in place."""
+        c = state.consumers
+        if self.creators:
+            u = rng.random((c.income.size, len(self.creators)))
+            self._follow(state, u)
+        if not self.cultures:
+            return
+        self.reach = self.media_reach(state)
+        mu = np.array([k.learning for k in self.cultures])
+        chi = np.array([k.social for k in self.cultures])
+        h = np.array([k.habit for k in self.cultures])
+        d = np.array([k.decay for k in self.cultures])
+        a = c.affinity
+        gain = mu * np.minimum(self.exposure(state), 1.0) + h * c.bought
+        social = chi * (neighbour_mean(self.W, a) - a)
+        np.clip(a + gain * (1.0 - a) + social - d * a, 0.0, 1.0, out=a)
+        p = np.array([k.bass_p for k in self.cultures]) + self.reach
+        r = np.array([k.bass_q for k in self.cultures])
+        eps = np.array([k.awareness_decay for k in self.cultures])
+        e = c.awareness
+        hazard = np.minimum(p + r * neighbour_mean(self.W, e), 1.0)
+        np.clip(e + (1.0 - e) * hazard - eps * e, 0.0, 1.0, out=e)
+
+    def _follow(self, state: State, u: np.ndarray) -> None:
+        c = state.consumers
+        share = neighbour_mean(self.W, c.follows.astype(np.float64))
+        hazard = 1.0 - np.exp(-(self.creator_p + self.creator_q * share))
+        new = (u < hazard) & state.creator_active[None, :] & (c.follows == 0)
+        c.follows[new] = 1
+
+    def uplift(self, state: State) -> np.ndarray:
+        """Content uplift of each creator's cooperative goods (0 while inactive)."""
+        return np.where(state.creator_active, self.creator_uplift, 0.0)
+
+    def pay_commissions(self, state: State) -> None:
+        """Cooperative firms pay their active creator a share of revenue."""
+        f = state.firms
+        in_coop = f.alive & (f.coop >= 0)
+        if not self.creators:
+            return
+        z = np.maximum(f.coop, 0)
+        rate = np.where(in_coop & state.creator_active[z], self.commission_rate[z], 0.0)
+        fee = rate * f.revenue
+        f.profit[:] -= fee
+        f.cash[:] -= fee
+        n_z = len(self.creators)
+        self.commission = np.bincount(z, weights=fee, minlength=n_z)
+        self.coop_sales = np.bincount(z, weights=np.where(in_coop, f.sales, 0.0), minlength=n_z)
+
+    def followers(self, state: State) -> np.ndarray:
+        """Followers of each creator, in people."""
+        return state.consumers.follows.sum(axis=0) * state.consumers.weight
+
+    def creator_income(self, state: State) -> np.ndarray:
+        """Each creator's income this period: per-follower earnings plus commission."""
+        if not self.creators:
+            return np.zeros(0)
+        active = state.creator_active
+        return np.where(active, self.per_follower * self.followers(state), 0.0) + self.commission

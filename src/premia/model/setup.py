@@ -1,0 +1,120 @@
+"""The initial state of a run, built from a validated scenario and the run's generator."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from premia.model import costs
+from premia.model.state import Consumers, Firms, Markets, Params, State
+from premia.scenario import Scenario
+
+ANCIENT = -(1 << 40)  # discovery period of initial technologies: always off patent
+
+
+def _lognormal(rng: np.random.Generator, n: int, mean: float, sigma: float) -> np.ndarray:
+    """Log-normal draws with the given mean."""
+    return mean * np.exp(sigma * rng.standard_normal(n) - 0.5 * sigma**2)
+
+
+def build_consumers(sc: Scenario, p: Params, rng: np.random.Generator) -> Consumers:
+    """Consumers with regions, incomes, tastes, affinities and awareness."""
+    n = sc.scenario.consumers
+    households = np.array([r.households for r in sc.region])
+    region = np.sort(rng.choice(len(sc.region), size=n, p=households / households.sum()))
+    cs = sc.consumers
+    income = _lognormal(rng, n, cs.income_mean, cs.income_sigma)
+    taste = _lognormal(rng, n, cs.quality_taste_mean, cs.quality_taste_sigma)
+    price_factor = (income.mean() / income) ** cs.income_elasticity
+    n_cultures = len(sc.culture)
+    affinity = np.zeros((n, n_cultures))
+    awareness = np.zeros((n, n_cultures))
+    noise = rng.standard_normal((n, n_cultures))
+    region_index = {r.id: i for i, r in enumerate(sc.region)}
+    for k, cul in enumerate(sc.culture):
+        home = region == region_index[cul.home]
+        mean = np.where(home, cul.affinity_home, cul.affinity_elsewhere)
+        affinity[:, k] = np.clip(mean + cul.affinity_spread * noise[:, k], 0.0, 1.0)
+        awareness[:, k] = np.where(home, cul.awareness_home, cul.awareness_elsewhere)
+    return Consumers(
+        weight=sc.scenario.population / n,
+        region=region,
+        income=income,
+        quality_taste=taste,
+        price_factor=price_factor,
+        affinity=affinity,
+        awareness=awareness,
+        bought=np.zeros((n, n_cultures)),
+        follows=np.zeros((n, len(sc.creator)), np.uint8),
+    )
+
+
+def _default_modern_share(kind: str) -> float:
+    return {"commodity": 1.0, "technology": 1.0, "culture": 0.0, "hybrid": 0.5}[kind]
+
+
+def build_firms(sc: Scenario, p: Params) -> Firms:
+    """Firm slots filled from the ``[[firms]]`` groups; the rest are free for entrants."""
+    total = sum(g.count for g in sc.firms)
+    if total > sc.scenario.max_firms:
+        raise ValueError(f"scenario.max_firms={sc.scenario.max_firms} is below the "
+                         f"{total} firms the [[firms]] groups declare")
+    f = Firms.empty(sc.scenario.max_firms)
+    cat = {c.id: i for i, c in enumerate(sc.category)}
+    reg = {r.id: i for i, r in enumerate(sc.region)}
+    coop = {g: z for z, cr in enumerate(sc.creator) for g in cr.cooperative}
+    owners: dict[str, int] = {}
+    slot = 0
+    for gi, g in enumerate(sc.firms):
+        c = cat[g.category]
+        kind = sc.category[c].kind
+        m = g.modern_share if g.modern_share is not None else _default_modern_share(kind)
+        s = slice(slot, slot + g.count)
+        f.firm_id[s] = np.arange(slot, slot + g.count)
+        f.category[s], f.region[s], f.alive[s] = c, reg[g.region], True
+        f.owner[s] = (owners.setdefault(g.owner, len(owners)) if g.owner is not None
+                      else -1 - np.arange(slot, slot + g.count))
+        f.coop[s] = coop.get(gi, -1)
+        f.tech[s], f.tech_born[s], f.modern_share[s] = g.tech, ANCIENT, m
+        f.hand_capacity[s], f.interpretation_right[s] = g.capacity, g.interpretation_right
+        f.rd_intensity[s] = g.rd_intensity if kind in ("technology", "hybrid") else 0.0
+        f.cash[s] = g.cash
+        markup = g.markup if g.markup is not None else sc.category[c].initial_markup
+        f.price[s] = markup  # turned into a price below, once costs are known
+        slot += g.count
+    costs.refresh(f, p, np.zeros(len(sc.creator)))
+    f.price[:slot] = f.unit_cost[:slot] * (1.0 + f.price[:slot])
+    f.utilization[:slot] = p.cat["target_utilization"][f.category[:slot]]
+    return f
+
+
+def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
+    """The state at period 0."""
+    consumers = build_consumers(sc, p, rng)
+    firms = build_firms(sc, p)
+    n_cat = len(sc.category)
+    discoveries: list[list[tuple[float, int]]] = [[] for _ in range(n_cat)]
+    for slot in np.flatnonzero(firms.alive):
+        discoveries[firms.category[slot]].append((float(firms.tech[slot]), ANCIENT))
+    markets = Markets(
+        market=np.arange(n_cat),
+        purchase_rate=p.cat["purchase_rate"].copy(),
+        culture_weight=p.cat["culture_weight"].copy(),
+        entry_push=p.cat["entry_push"].copy(),
+        patent_length=p.cat["patent_length"].astype(np.int64),
+        recent_margin=np.zeros(n_cat),
+        discoveries=discoveries,
+    )
+    n_cul = len(sc.culture)
+    delayed = {e.creator for e in sc.event if e.kind == "creator"}
+    return State(
+        period=0,
+        firms=firms,
+        consumers=consumers,
+        markets=markets,
+        media_budget=np.zeros(n_cul),
+        media_until=np.zeros(n_cul, np.int64),
+        creator_active=np.array([z.id not in delayed for z in sc.creator], np.bool_),
+        next_firm_id=int(firms.alive.sum()),
+        consumer_surplus=np.zeros(n_cat),
+        market_demand=np.zeros(n_cat),
+    )

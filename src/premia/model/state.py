@@ -1,0 +1,155 @@
+"""The economy's state as arrays (struct of arrays), never one object per agent.
+
+Firms live in fixed slots of preallocated arrays; ``alive`` marks the slots in use and
+an entrant takes a free slot, so the period loop never reallocates. ``firm_id`` gives
+each firm a unique number for the results tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from premia.scenario import Scenario
+
+KIND_CODES = {"commodity": 0, "technology": 1, "culture": 2, "hybrid": 3}
+
+
+@dataclass
+class Firms:
+    """Per-firm arrays (length = slots); see DESIGN §1.1 for the symbols."""
+
+    firm_id: np.ndarray
+    category: np.ndarray
+    region: np.ndarray
+    owner: np.ndarray
+    coop: np.ndarray
+    alive: np.ndarray
+    tech: np.ndarray
+    tech_born: np.ndarray
+    modern_share: np.ndarray
+    hand_capacity: np.ndarray
+    rd_intensity: np.ndarray
+    interpretation_right: np.ndarray
+    price: np.ndarray
+    cash: np.ndarray
+    unit_cost: np.ndarray
+    effective_cost: np.ndarray
+    capacity: np.ndarray
+    quality: np.ndarray
+    authenticity: np.ndarray
+    meaning: np.ndarray
+    demand: np.ndarray
+    sales: np.ndarray
+    revenue: np.ndarray
+    last_revenue: np.ndarray
+    profit: np.ndarray
+    rd_spend: np.ndarray
+    utilization: np.ndarray
+    wages: np.ndarray
+
+    @classmethod
+    def empty(cls, slots: int) -> Firms:
+        """Arrays for ``slots`` firms, all dead."""
+        f64 = {name: np.zeros(slots) for name in cls.__dataclass_fields__}
+        ints = {
+            "firm_id": np.full(slots, -1, np.int64),
+            "category": np.zeros(slots, np.int64),
+            "region": np.zeros(slots, np.int64),
+            "owner": np.full(slots, -1, np.int64),
+            "coop": np.full(slots, -1, np.int64),
+            "tech_born": np.zeros(slots, np.int64),
+            "alive": np.zeros(slots, np.bool_),
+        }
+        f64.update(ints)
+        return cls(**f64)
+
+    @property
+    def slots(self) -> int:
+        """Number of slots (alive or not)."""
+        return int(self.alive.shape[0])
+
+
+@dataclass
+class Consumers:
+    """Per-consumer arrays; ``affinity`` and ``awareness`` are (consumers x cultures)."""
+
+    weight: float
+    region: np.ndarray
+    income: np.ndarray
+    quality_taste: np.ndarray
+    price_factor: np.ndarray
+    affinity: np.ndarray
+    awareness: np.ndarray
+    bought: np.ndarray
+    follows: np.ndarray
+
+
+@dataclass
+class Markets:
+    """Per-category settings that events may change during a run."""
+
+    market: np.ndarray
+    purchase_rate: np.ndarray
+    culture_weight: np.ndarray
+    entry_push: np.ndarray
+    patent_length: np.ndarray
+    recent_margin: np.ndarray
+    discoveries: list[list[tuple[float, int]]] = field(default_factory=list)
+
+
+@dataclass
+class State:
+    """Everything that changes during a run."""
+
+    period: int
+    firms: Firms
+    consumers: Consumers
+    markets: Markets
+    media_budget: np.ndarray
+    media_until: np.ndarray
+    creator_active: np.ndarray
+    next_firm_id: int
+    consumer_surplus: np.ndarray
+    market_demand: np.ndarray
+
+
+@dataclass(frozen=True)
+class Params:
+    """Scenario parameters as arrays, indexed by category, region or culture code."""
+
+    kind: np.ndarray
+    category_culture: np.ndarray
+    region_culture: np.ndarray
+    cat: dict[str, np.ndarray]
+    reg: dict[str, np.ndarray]
+    cul: dict[str, np.ndarray]
+
+    @classmethod
+    def from_scenario(cls, sc: Scenario) -> Params:
+        """Gather per-entity fields of ``sc`` into arrays."""
+        culture_index = {k.id: i for i, k in enumerate(sc.culture)}
+        region_index = {r.id: i for i, r in enumerate(sc.region)}
+        home = {region_index[k.home]: culture_index[k.id] for k in sc.culture}
+        cat_fields = [n for n, f in type(sc.category[0]).model_fields.items()
+                      if f.annotation in (float, int)]
+        reg_fields = [n for n, f in type(sc.region[0]).model_fields.items()
+                      if n not in ("id", "name")]
+        cat = {n: np.array([float(getattr(c, n)) for c in sc.category]) for n in cat_fields}
+        reg = {n: np.array([float(getattr(r, n)) for r in sc.region]) for n in reg_fields}
+        cul: dict[str, np.ndarray] = {}
+        if sc.culture:
+            cul_fields = [n for n in type(sc.culture[0]).model_fields
+                          if n not in ("id", "name", "home")]
+            cul = {n: np.array([float(getattr(k, n)) for k in sc.culture]) for n in cul_fields}
+        return cls(
+            kind=np.array([KIND_CODES[c.kind] for c in sc.category], np.int64),
+            category_culture=np.array(
+                [culture_index[c.culture] if c.culture else -1 for c in sc.category], np.int64
+            ),
+            region_culture=np.array([home.get(r, -1) for r in range(len(sc.region))], np.int64),
+            cat=cat,
+            reg=reg,
+            cul=cul,
+        )

@@ -1,0 +1,79 @@
+"""Results of one run: Arrow tables, pandas access, atomic Parquet I/O.
+
+A run directory holds ``firms.parquet``, ``categories.parquet``, ``cultures.parquet``,
+``regions.parquet``, ``creators.parquet`` and ``run.json`` (the scenario as run, seed,
+package versions and wall time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TABLES = ("firms", "categories", "cultures", "regions", "creators")
+
+
+@dataclass
+class Results:
+    """The tables of one run and its metadata.
+
+    Example:
+        >>> import premia
+        >>> res = premia.simulate(premia.load_scenario("scenarios/minimal.toml",
+        ...                                            {"scenario.periods": 6}), seed=1)
+        >>> sorted(res.categories["category"].unique())
+        ['embroidery', 'goods', 'phones']
+    """
+
+    tables: dict[str, pa.Table]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name in TABLES:
+            return self.tables[name].to_pandas()
+        raise AttributeError(name)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """A table as a pandas DataFrame."""
+        return self.tables[name].to_pandas()
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the run atomically: into a temporary sibling, then rename.
+
+        An existing directory of the same name is replaced only once the new one is
+        complete, so a crash never leaves a half-written run.
+        """
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            for name in TABLES:
+                pq.write_table(self.tables[name], tmp / f"{name}.parquet")
+            (tmp / "run.json").write_text(json.dumps(self.meta, indent=2, ensure_ascii=False))
+            if target.exists():
+                old = target.with_name(f".{target.name}.old-{os.getpid()}")
+                target.rename(old)
+                tmp.rename(target)
+                shutil.rmtree(old)
+            else:
+                tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Results:
+        """Read a run directory written by :meth:`save`."""
+        d = Path(directory)
+        tables = {name: pq.read_table(d / f"{name}.parquet") for name in TABLES}
+        return cls(tables=tables, meta=json.loads((d / "run.json").read_text()))

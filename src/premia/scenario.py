@@ -1,0 +1,268 @@
+"""The scenario schema: every parameter of the economy, validated.
+
+A scenario is a TOML file with the sections ``[scenario]``, ``[consumers]``,
+``[[region]]``, ``[[culture]]``, ``[[category]]``, ``[[firms]]``, ``[[creator]]`` and
+``[[event]]``. Each field carries its unit or meaning, a default where one is sensible,
+and its allowed range. Unknown keys are errors, and cross-references (a firm group's
+category and region, a culture's home region, an event's targets) are checked.
+
+Example:
+    >>> from premia import load_scenario
+    >>> sc = load_scenario("scenarios/minimal.toml", overrides={"scenario.periods": 12})
+    >>> sc.scenario.periods
+    12
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from premia.events import Event
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RunSettings(Strict):
+    """``[scenario]``: what is simulated and how."""
+
+    name: Id = Field(description="short identifier of the scenario")
+    title: str = Field("", max_length=200, description="one-line human title")
+    periods: int = Field(120, ge=1, le=2400, description="number of periods (months)")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="seed of the run's random generator")
+    consumers: int = Field(2000, ge=10, le=5_000_000, description="simulated consumers")
+    population: float = Field(
+        1.0e6, gt=0, le=1e10, description="people the simulated consumers stand for"
+    )
+    pricing: Literal["adaptive", "nash"] = Field(
+        "adaptive", description="price rule: utilisation-driven or Bertrand-Nash"
+    )
+    demand: Literal["expected", "sampled"] = Field(
+        "expected", description="expected logit demand or one sampled choice per shopper"
+    )
+    max_firms: int = Field(
+        400, ge=1, le=100_000, description="upper bound on firms alive at once (entry stops)"
+    )
+
+
+class ConsumerSettings(Strict):
+    """``[consumers]``: the distribution of buyers' incomes and tastes."""
+
+    income_mean: float = Field(3000.0, gt=0, le=1e7, description="mean income, yuan/month")
+    income_sigma: float = Field(0.6, ge=0, le=3, description="log-normal sigma of income")
+    quality_taste_mean: float = Field(1.0, ge=0, le=100, description="mean alpha_i")
+    quality_taste_sigma: float = Field(0.2, ge=0, le=3, description="log-normal sigma of alpha")
+    income_elasticity: float = Field(
+        0.5, ge=0, le=3, description="epsilon in gamma_i = gamma_c (ybar/y_i)^epsilon"
+    )
+    network: Literal["small_world", "mixed"] = Field(
+        "small_world", description="social network: small-world graph or fully mixed"
+    )
+    network_degree: int = Field(12, ge=2, le=200, description="mean degree of the social network")
+    rewiring: Share = Field(0.1, description="small-world rewiring probability")
+    halo: float = Field(
+        0.0, ge=0, le=20, description="eta: utility per unit affinity to a firm's home culture"
+    )
+
+
+class Region(Strict):
+    """``[[region]]``: a place where firms and households live."""
+
+    id: Id
+    name: str = Field("", max_length=100)
+    households: float = Field(1.0e5, gt=0, le=1e9, description="households living here")
+    base_income: float = Field(
+        800.0, ge=0, le=1e7, description="non-market income per household, yuan/month"
+    )
+    income_sigma: float = Field(0.5, ge=0, le=3, description="log-normal sigma of base income")
+    wage: float = Field(3000.0, ge=0, le=1e6, description="monthly wage of a full-time worker")
+    poverty_line: float = Field(
+        1000.0, ge=0, le=1e7, description="income per household below which it is poor"
+    )
+    transport: float = Field(
+        0.0, ge=0, le=1e5, description="tau_r: transport cost per unit sold from here, yuan"
+    )
+    owner_share: Share = Field(
+        0.5, description="share of local firms' profits paid to local households"
+    )
+
+
+class Culture(Strict):
+    """``[[culture]]``: a body of cultural meaning and the dynamics of its acceptance."""
+
+    id: Id
+    name: str = Field("", max_length=100)
+    home: Id = Field(description="region whose makers hold the interpretation right")
+    capital: float = Field(1.0, ge=0, le=100, description="M_k: cultural capital (utils)")
+    affinity_home: Share = Field(0.6, description="initial mean affinity of home consumers")
+    affinity_elsewhere: Share = Field(0.1, description="initial mean affinity elsewhere")
+    awareness_home: Share = Field(0.9, description="initial awareness at home")
+    awareness_elsewhere: Share = Field(0.2, description="initial awareness elsewhere")
+    affinity_spread: float = Field(
+        0.1, ge=0, le=1, description="sd of initial affinity around its mean"
+    )
+    learning: float = Field(0.05, ge=0, le=1, description="mu_k: affinity gain per unit exposure")
+    social: float = Field(0.02, ge=0, le=1, description="chi: pull toward neighbours' affinity")
+    habit: float = Field(0.01, ge=0, le=1, description="h: affinity gain from buying")
+    decay: float = Field(0.005, ge=0, le=1, description="d_k: forgetting per month")
+    threshold: Share = Field(0.5, description="a*: affinity at which a consumer accepts")
+    bass_p: float = Field(0.0, ge=0, le=1, description="external awareness hazard per month")
+    bass_q: float = Field(0.03, ge=0, le=1, description="r: awareness from aware neighbours")
+    awareness_decay: float = Field(0.002, ge=0, le=1, description="epsilon: awareness decay")
+    media_efficiency: float = Field(
+        1.0e-6, ge=0, le=1, description="reach per yuan of media budget per consumer"
+    )
+
+
+Kind = Literal["commodity", "technology", "culture", "hybrid"]
+
+
+class Category(Strict):
+    """``[[category]]``: a product market and its cost, demand and dynamics parameters."""
+
+    id: Id
+    name: str = Field("", max_length=100)
+    kind: Kind
+    culture: Id | None = Field(None, description="culture the goods carry (culture, hybrid)")
+    purchase_rate: float = Field(0.1, gt=0, le=1, description="phi: shopping probability/month")
+    outside_utility: float = Field(0.0, ge=-50, le=50, description="v0: utility of not buying")
+    quality_weight: float = Field(1.0, ge=0, le=100, description="omega: utility per quality")
+    culture_weight: float = Field(0.0, ge=0, le=100, description="beta: utility per meaning")
+    price_weight: float = Field(
+        0.01, gt=0, le=100, description="gamma_c: utility per yuan for the mean consumer"
+    )
+    hand_cost: float = Field(100.0, gt=0, le=1e7, description="c_hand: handmade unit cost")
+    machine_cost: float = Field(50.0, gt=0, le=1e7, description="c_machine: machine unit cost")
+    hand_quality: float = Field(0.0, ge=-100, le=100, description="q_hand")
+    machine_quality: float = Field(0.0, ge=-100, le=100, description="q_machine")
+    tech_cost_elasticity: float = Field(
+        0.0, ge=0, le=10, description="lambda_c: cost falls by exp(-lambda T)"
+    )
+    authenticity_loss: Share = Field(
+        0.0, description="theta: share of meaning that lives in the technique"
+    )
+    machine_productivity: float = Field(
+        1.0, ge=1, le=1000, description="g_c: capacity multiple of machine work"
+    )
+    labour_hand: float = Field(0.1, ge=0, le=100, description="worker-months per handmade unit")
+    labour_machine: float = Field(0.01, ge=0, le=100, description="worker-months per machine unit")
+    defect_rate: float = Field(0.02, ge=0, le=0.9, description="delta: share of output lost")
+    fixed_cost: float = Field(
+        0.0, ge=0, le=1e6, description="kappa: fixed cost per unit of capacity per month"
+    )
+    patent_length: int = Field(24, ge=0, le=2400, description="L: months a technology is protected")
+    innovation_share: Share = Field(0.5, description="xi: share of R&D spent on innovation")
+    innovation_productivity: float = Field(0.3, ge=0, le=100, description="zeta_1")
+    imitation_productivity: float = Field(0.3, ge=0, le=100, description="zeta_2")
+    rd_scale: float = Field(
+        1.0e5, gt=0, le=1e12, description="yuan of R&D per unit hazard (scale_c)"
+    )
+    innovation_a: float = Field(3.0, gt=0, le=100, description="Beta(a, b) shape a")
+    innovation_b: float = Field(3.0, gt=0, le=100, description="Beta(a, b) shape b")
+    innovation_lo: float = Field(-0.15, ge=-10, le=10, description="x_lo of the tech step")
+    innovation_hi: float = Field(0.15, ge=-10, le=10, description="x_hi of the tech step")
+    price_speed: float = Field(0.05, ge=0, le=5, description="psi: adaptive price speed")
+    target_utilization: Share = Field(0.85, description="u*: utilisation firms aim for")
+    initial_markup: float = Field(0.2, ge=0, le=100, description="p/c - 1 at start and entry")
+    entry_push: float = Field(
+        0.0, ge=0, le=100, description="sigma_c: subsidised entrants per month"
+    )
+    entry_sensitivity: float = Field(
+        0.0, ge=0, le=1000, description="entrants per month per unit of recent net margin"
+    )
+    entry_home_share: Share = Field(
+        1.0, description="share of entrants from the culture's home region"
+    )
+    imitator_right: Share = Field(0.2, description="interpretation right of outside entrants")
+    imitator_modern_share: Share = Field(1.0, description="modern share of outside entrants")
+    bankruptcy_months: float = Field(
+        12.0, ge=0, le=1000, description="exit when cash < -this x monthly fixed cost"
+    )
+    capacity_growth: float = Field(
+        0.0, ge=0, le=1, description="monthly capacity growth when utilisation is high"
+    )
+    growth_utilization: Share = Field(0.95, description="utilisation above which firms grow")
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Category:
+        if self.kind in ("culture", "hybrid") and self.culture is None:
+            raise ValueError(f"a {self.kind} category needs a 'culture'")
+        if self.innovation_hi <= self.innovation_lo:
+            raise ValueError("innovation_hi must exceed innovation_lo")
+        return self
+
+    @property
+    def has_rd(self) -> bool:
+        """Whether firms in this category innovate and imitate."""
+        return self.kind in ("technology", "hybrid")
+
+    @property
+    def has_culture(self) -> bool:
+        """Whether goods in this category carry cultural meaning."""
+        return self.kind in ("culture", "hybrid")
+
+
+class FirmGroup(Strict):
+    """``[[firms]]``: ``count`` identical firms of one category and region."""
+
+    category: Id
+    region: Id
+    count: int = Field(1, ge=1, le=100_000)
+    capacity: float = Field(1000.0, gt=0, le=1e9, description="K_hand: units/month if handmade")
+    tech: float = Field(0.0, ge=-100, le=100, description="T: technology level")
+    modern_share: Share | None = Field(None, description="m: default 1 unless culture kind")
+    rd_intensity: float = Field(0.0, ge=0, le=1, description="rho: R&D share of revenue")
+    interpretation_right: Share = Field(1.0, description="I: right to say what it means")
+    cash: float = Field(0.0, ge=-1e12, le=1e12, description="initial cash, yuan")
+    markup: float | None = Field(None, ge=0, le=100, description="initial p/c - 1")
+    owner: str | None = Field(None, max_length=40, description="firms sharing an owner price jointly")
+
+
+class Creator(Strict):
+    """``[[creator]]``: a content creator of one culture with a cooperative of workshops.
+
+    A creator is active from period 0 unless a ``creator`` event names it; then it starts
+    at that event's period.
+    """
+
+    id: Id
+    culture: Id
+    region: Id
+    quality: float = Field(1.0, ge=0, le=100, description="Q_z: content quality")
+    promotion: float = Field(0.0, ge=0, le=1e9, description="promotion budget, yuan/month")
+    bass_p: float = Field(0.001, ge=0, le=1, description="external follow hazard per month")
+    bass_q: float = Field(0.05, ge=0, le=1, description="internal follow hazard per month")
+    uplift: float = Field(0.5, ge=0, le=100, description="meaning added to coop goods (utils)")
+    cooperative: list[int] = Field(
+        default_factory=list, description="indices of [[firms]] groups in the cooperative"
+    )
+    commission: Share = Field(0.05, description="creator's share of cooperative revenue")
+    income_per_follower: float = Field(0.01, ge=0, le=1e4, description="yuan/follower/month")
+
+
+class Scenario(Strict):
+    """A whole scenario file."""
+
+    scenario: RunSettings
+    consumers: ConsumerSettings = Field(default_factory=ConsumerSettings)
+    region: list[Region] = Field(min_length=1)
+    culture: list[Culture] = Field(default_factory=list)
+    category: list[Category] = Field(min_length=1)
+    firms: list[FirmGroup] = Field(min_length=1)
+    creator: list[Creator] = Field(default_factory=list)
+    event: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        from premia.references import check_references
+
+        check_references(self)
+        return self
