@@ -103,14 +103,11 @@ def _loc_text(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
 
 
 def _allowed(err: Mapping[str, Any]) -> str:
-    ctx = err.get("ctx") or {}
     msg = str(err.get("msg", "invalid"))
     if err.get("type") == "extra_forbidden":
         return "unknown key (not in the schema)"
     if err.get("type") == "missing":
         return "required field is missing"
-    if ctx.get("expected"):
-        return f"{msg}"
     return msg.replace("Value error, ", "")
 
 
@@ -128,9 +125,10 @@ def validate_raw(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = _loc_text(raw, tuple(err["loc"])) or "(top level)"
+        where = _loc_text(raw, tuple(err["loc"]))
         extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ScenarioError(f"{source}: {where}: {_allowed(err)}{extra}") from None
+        prefix = f"{source}: {where}: " if where else f"{source}: "
+        raise ScenarioError(f"{prefix}{_allowed(err)}{extra}") from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

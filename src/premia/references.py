@@ -52,9 +52,6 @@ def check_references(sc: Scenario) -> None:
     kinds = {c.id: c.kind for c in sc.category}
     for i, e in enumerate(sc.event):
         where = f"event.{i}"
-        if e.at >= sc.scenario.periods:
-            raise ValueError(f"{where}.at={e.at} is not before the last period "
-                             f"({sc.scenario.periods})")
         _known(f"{where}.category", getattr(e, "category", None), categories, "category")
         _known(f"{where}.into", getattr(e, "into", None), categories, "category")
         _known(f"{where}.region", getattr(e, "region", None), regions, "region")

@@ -1,0 +1,90 @@
+"""Shared pieces of the command line: the app, error handling and progress bars."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from premia.loading import ScenarioError, load_scenario
+from premia.scenario import Scenario
+
+app = typer.Typer(
+    name="premia",
+    help="Technology premiums and cultural premiums in one agent-based economy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BadInput(Exception):
+    """Bad input from the user: reported as one line with exit code 2."""
+
+
+def fail(message: str) -> None:
+    """Print one line on stderr and exit with code 2."""
+    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def guarded(func: F) -> F:
+    """Turn :class:`ScenarioError` and :class:`BadInput` into one line and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ScenarioError, BadInput) as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_sets(sets: list[str] | None) -> dict[str, str]:
+    """``["PATH=VALUE", ...]`` -> ``{PATH: VALUE}``, with a clear error for bad items."""
+    out: dict[str, str] = {}
+    for item in sets or []:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            raise BadInput(f"--set {item!r}: expected PATH=VALUE, e.g. scenario.periods=24")
+        out[path.strip()] = value.strip()
+    return out
+
+
+def load(file: Path, sets: list[str] | None = None) -> Scenario:
+    """Load a scenario file (or a shipped scenario's name) with ``--set`` overrides."""
+    from premia.catalog import resolve
+
+    return load_scenario(resolve(file), parse_sets(sets))
+
+
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar; yields ``advance(done)`` taking the absolute count done."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)
