@@ -223,7 +223,9 @@ class FirmGroup(Strict):
     interpretation_right: Share = Field(1.0, description="I: right to say what it means")
     cash: float = Field(0.0, ge=-1e12, le=1e12, description="initial cash, yuan")
     markup: float | None = Field(None, ge=0, le=100, description="initial p/c - 1")
-    owner: str | None = Field(None, max_length=40, description="firms sharing an owner price jointly")
+    owner: str | None = Field(
+        None, max_length=40, description="firms sharing an owner price jointly"
+    )
 
 
 class Creator(Strict):

@@ -36,7 +36,7 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class BadInput(Exception):
+class BadInputError(Exception):
     """Bad input from the user: reported as one line with exit code 2."""
 
 
@@ -47,13 +47,13 @@ def fail(message: str) -> None:
 
 
 def guarded(func: F) -> F:
-    """Turn :class:`ScenarioError` and :class:`BadInput` into one line and exit 2."""
+    """Turn :class:`ScenarioError` and :class:`BadInputError` into one line and exit 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ScenarioError, BadInput) as exc:
+        except (ScenarioError, BadInputError) as exc:
             fail(str(exc))
         except KeyboardInterrupt:
             err_console.print("interrupted")
@@ -68,7 +68,7 @@ def parse_sets(sets: list[str] | None) -> dict[str, str]:
     for item in sets or []:
         path, sep, value = item.partition("=")
         if not sep or not path.strip():
-            raise BadInput(f"--set {item!r}: expected PATH=VALUE, e.g. scenario.periods=24")
+            raise BadInputError(f"--set {item!r}: expected PATH=VALUE, e.g. scenario.periods=24")
         out[path.strip()] = value.strip()
     return out
 
