@@ -16,6 +16,7 @@ _Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: int = Field(ge=0, le=2400, description="period at whose start the event applies")
+    enabled: bool = Field(True, description="a disabled event is kept in the file but not applied")
 
 
 class Modernize(_Event):

@@ -232,7 +232,7 @@ class Creator(Strict):
     """``[[creator]]``: a content creator of one culture with a cooperative of workshops.
 
     A creator is active from period 0 unless a ``creator`` event names it; then it starts
-    at that event's period.
+    at that event's period (and never, if that event is disabled).
     """
 
     id: Id

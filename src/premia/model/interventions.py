@@ -25,6 +25,8 @@ class Interventions:
         self.creator = {z.id: i for i, z in enumerate(sc.creator)}
         self.by_period: dict[int, list] = {}
         for e in sc.event:
+            if not e.enabled:
+                continue
             self.by_period.setdefault(e.at, []).append(e)
 
     def apply(self, state: State) -> None:
