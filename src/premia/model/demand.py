@@ -108,6 +108,8 @@ def _demand_kernel(alpha, gfac, affinity, awareness, follows, offsets, off, phi,
                     if uniforms[i, m, 0] >= phi[m]:
                         continue
                     target = uniforms[i, m, 1] * total - np.exp(v0[m] - top)
+                    if target < 0.0:
+                        continue  # the outside option was chosen
                     for j in range(hi - lo):
                         target -= v[j]
                         if target < 0.0:
