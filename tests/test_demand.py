@@ -1,0 +1,114 @@
+"""Demand: choice probabilities, expected versus sampled demand, the money identity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import small
+
+from premia.model import accounts
+from premia.model.demand import choice_probabilities, consumer_spending, expected_demand
+
+
+def _market_state(watch, name="minimal", periods=3, seed=3, **kw):
+    eco = watch(small(name, periods=periods, **kw), seed)
+    eco.run()
+    return eco, eco.periods[-1]
+
+
+def test_choice_probabilities_sum_to_one(watch):
+    eco, per = _market_state(watch)
+    offer, consumers = per.offer, per.consumers
+    for m in range(offer.offsets.size - 1):
+        if offer.offsets[m + 1] == offer.offsets[m]:
+            continue
+        probs = choice_probabilities(offer, consumers, eco.eta, m)
+        assert probs.shape == (consumers.income.size, 1 + offer.offsets[m + 1] - offer.offsets[m])
+        assert np.all(probs >= 0.0)
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+        assert np.all(probs[:, 0] > 0.0), "the outside option always has positive probability"
+
+
+def test_kernel_demand_equals_reference_probabilities(watch):
+    """The numba kernel's expected demand is sum_i w phi P_ij of the NumPy reference."""
+    eco, per = _market_state(watch)
+    offer, consumers = per.offer, per.consumers
+    demand, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    for m in range(offer.offsets.size - 1):
+        lo, hi = offer.offsets[m], offer.offsets[m + 1]
+        if hi == lo:
+            continue
+        probs = choice_probabilities(offer, consumers, eco.eta, m)
+        ref = consumers.weight * offer.purchase_rate[m] * probs[:, 1:].sum(axis=0)
+        np.testing.assert_allclose(demand[lo:hi], ref, rtol=1e-10)
+    np.testing.assert_allclose(demand, per.demand, rtol=1e-12)
+
+
+def test_consumer_surplus_is_the_inclusive_value(watch):
+    eco, per = _market_state(watch)
+    offer, consumers = per.offer, per.consumers
+    _, surplus = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    for m in range(offer.offsets.size - 1):
+        lo = offer.offsets[m]
+        if offer.offsets[m + 1] == lo:
+            continue
+        probs = choice_probabilities(offer, consumers, eco.eta, m)
+        # P_i0 = exp(v0) / sum  =>  log(sum) - v0 = -log P_i0
+        gamma = offer.price_weight[lo] * consumers.price_factor
+        ref = np.sum(consumers.weight * offer.purchase_rate[m] * -np.log(probs[:, 0]) / gamma)
+        assert surplus[m] == pytest.approx(ref, rel=1e-10)
+
+
+def test_sampled_demand_averages_to_expected_demand(watch):
+    """Mean sampled demand over many draws matches expected demand (z-score bound)."""
+    eco, per = _market_state(watch, consumers=400)
+    offer, consumers = per.offer, per.consumers
+    n, n_markets = consumers.income.size, offer.offsets.size - 1
+    expected, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    # per-consumer unconditional purchase probabilities phi P_ij give the variance
+    variance = np.zeros_like(expected)
+    for m in range(n_markets):
+        lo, hi = offer.offsets[m], offer.offsets[m + 1]
+        if hi > lo:
+            pij = offer.purchase_rate[m] * choice_probabilities(offer, consumers, eco.eta, m)
+            variance[lo:hi] = consumers.weight**2 * np.sum(pij[:, 1:] * (1 - pij[:, 1:]), axis=0)
+    rng = np.random.default_rng(12345)
+    draws = 400
+    total = np.zeros_like(expected)
+    for _ in range(draws):
+        d, _ = expected_demand(offer, consumers, eco.eta, consumers.weight, True,
+                               rng.random((n, n_markets, 2)))
+        total += d
+    mean = total / draws
+    z = (mean - expected) / np.sqrt(variance / draws)
+    assert np.max(np.abs(z)) < 5.0, f"max |z| = {np.max(np.abs(z)):.2f}"
+    # the outside option is really chosen: sampled buyers are fewer than shoppers
+    for m in range(n_markets):
+        lo, hi = offer.offsets[m], offer.offsets[m + 1]
+        shoppers = consumers.weight * n * offer.purchase_rate[m]
+        assert mean[lo:hi].sum() == pytest.approx(expected[lo:hi].sum(), rel=0.05)
+        assert mean[lo:hi].sum() < shoppers
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    # scarce capacity everywhere: every market is rationed
+    {"firms.0.capacity": 2000.0, "firms.1.capacity": 500.0, "firms.2.capacity": 50.0},
+])
+def test_money_identity_spending_equals_revenue(watch, overrides):
+    """Consumers' spending equals firms' revenue every period, to 1e-9 relative."""
+    eco = watch(small(periods=8, consumers=600, overrides=overrides), 5)
+    eco.run()
+    rationed_periods = 0
+    for per in eco.periods:
+        served = accounts.served_share(per.demand, per.capacity)
+        rationed_periods += bool(np.any(served < 1.0))
+        spending = consumer_spending(per.offer, per.consumers, eco.eta,
+                                     per.consumers.weight, served)
+        assert spending.sum() == pytest.approx(per.revenue.sum(), rel=1e-9)
+        # and good by good: p_j min(D_j, K_j)
+        np.testing.assert_allclose(per.revenue, per.price * np.minimum(per.demand, per.capacity),
+                                   rtol=1e-12)
+    assert len(eco.periods) == 8
+    if overrides:
+        assert rationed_periods == 8, "the scarce-capacity case must ration every period"
