@@ -1,0 +1,297 @@
+"""Assemble the report pages: the claims report (from a check JSON) and a one-run report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from premia.report.figures import Panel, claim_panels, panels_figure, run_panels
+from premia.report.methods import odd_section, package_versions, parameter_tables, reproducibility
+from premia.report.odd import KIND_WORDS, MEASURE_WORDS
+from premia.report.page import Markup, document, esc, figure_div, table
+from premia.report.texts import claim_text, t
+from premia.results import TABLES, Results
+
+Runs = dict[str, dict[str, Results]]
+
+
+class ReportError(ValueError):
+    """Unusable input to a report; ``str(err)`` is one line naming the file and field."""
+
+
+class ClaimVerdict(BaseModel):
+    """One claim of a check JSON."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    verdict: Literal["holds", "fails", "inconclusive"]
+    effect: float
+    ci: tuple[float, float]
+    seeds: int = Field(ge=0)
+    metric: str = ""
+    quote_zh: str = ""
+    summary_en: str = ""
+    summary_zh: str = ""
+
+
+class StylizedFact(BaseModel):
+    """One model figure beside a real reference range."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: str
+    measure: str
+    model: float
+    reference: str
+    low: float
+    high: float
+
+
+class CheckReport(BaseModel):
+    """The JSON written by ``premia check --json``."""
+
+    model_config = ConfigDict(extra="allow")
+    claims: list[ClaimVerdict]
+    stylized_facts: list[StylizedFact] = Field(default_factory=list)
+
+
+def load_check(path: str | Path) -> CheckReport:
+    """Read and validate a check JSON, raising :class:`ReportError` with one line."""
+    p = Path(path)
+    try:
+        return parse_check(json.loads(p.read_text(encoding="utf-8")), str(p))
+    except FileNotFoundError:
+        raise ReportError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{p}: not a readable JSON file ({exc})") from None
+
+
+def parse_check(data: Any, source: str = "<check>") -> CheckReport:
+    """Validate a check report mapping (``CheckReport.to_json()`` or its file)."""
+    try:
+        return CheckReport.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ReportError(f"{source}: {where}: {err['msg']}") from None
+
+
+def claim_titles(lang: str, ids: Sequence[str]) -> dict[str, str]:
+    """Claim titles: from :data:`premia.claims.CLAIMS` when available, else the text table."""
+    out = {cid: claim_text(lang, cid, "title") or cid for cid in ids}
+    try:
+        from premia.claims import CLAIMS
+    except ImportError:
+        return out
+    for cid in ids:
+        title = getattr(CLAIMS.get(cid), f"title_{lang}", "")
+        out[cid] = title or out[cid]
+    return out
+
+
+def _claim_runs(claim_id: str, seed: int, periods: int | None) -> dict[str, Results]:
+    from premia.claims import CLAIMS
+
+    return CLAIMS[claim_id].runs(seed, periods=periods)
+
+
+def claim_runs(ids: Sequence[str], seed: int = 1, periods: int | None = None,
+               workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Runs:
+    """Run every variant of each claim's scenario once, for the figures.
+
+    Args:
+        ids: claim ids, e.g. ``["C1", "C2"]``.
+        seed: the seed of the figure runs.
+        periods: optional run length (default: each scenario's).
+        workers: processes; results are the same for any number.
+        progress: optional ``progress(done, total)`` after each claim.
+    """
+    out: Runs = {}
+    if workers <= 1:
+        for n, cid in enumerate(ids, start=1):
+            out[cid] = _claim_runs(cid, seed, periods)
+            if progress:
+                progress(n, len(ids))
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {cid: pool.submit(_claim_runs, cid, seed, periods) for cid in ids}
+        for n, cid in enumerate(ids, start=1):
+            out[cid] = futures[cid].result()
+            if progress:
+                progress(n, len(ids))
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _verdict(lang: str, verdict: str) -> Markup:
+    return Markup(f'<span class="verdict {esc(verdict)}">{esc(t(lang, verdict))}</span>')
+
+
+def _quote(lang: str, c: ClaimVerdict) -> str:
+    label = t(lang, "original") if lang == "en" else t(lang, "quote")
+    return (f'<blockquote class="original" lang="zh"><span class="label">{esc(label)}</span>'
+            f"{esc(c.quote_zh)}</blockquote>")
+
+
+def _summary_text(lang: str, c: ClaimVerdict) -> str:
+    return (c.summary_zh if lang == "zh" else c.summary_en) or claim_text(lang, c.id, "title")
+
+
+def _measure(lang: str, c: ClaimVerdict) -> str:
+    return (c.metric if lang == "en" and c.metric else claim_text(lang, c.id, "measure"))
+
+
+def summary_section(lang: str, report: CheckReport) -> str:
+    """The table of the eight claims with the essay's sentence and the verdicts."""
+    titles = claim_titles(lang, [c.id for c in report.claims])
+    rows = []
+    for c in report.claims:
+        claim = Markup(f"<b>{esc(c.id)}</b> {esc(titles[c.id])}<br>"
+                       f"<span class='muted'>{esc(_summary_text(lang, c))}</span>")
+        quote = Markup(f'<span class="original" lang="zh">{esc(c.quote_zh)}</span>')
+        rows.append([claim, quote, _verdict(lang, c.verdict), _fmt(c.effect),
+                     f"[{_fmt(c.ci[0])}, {_fmt(c.ci[1])}]", c.seeds])
+    headers = [t(lang, "claim"), t(lang, "original") if lang == "en" else t(lang, "quote"),
+               t(lang, "verdict"), t(lang, "effect"), t(lang, "interval"), t(lang, "seeds")]
+    return (f"<h2 id='summary'>{esc(t(lang, 'summary'))}</h2>\n"
+            + table(headers, rows, numeric=(3, 4, 5)))
+
+
+def claim_section(lang: str, c: ClaimVerdict, title: str, runs: Mapping[str, Results],
+                  seed: int) -> str:
+    """One claim: summary, quote, verdict, mechanism and its figures."""
+    parts = [f"<h3 id='{esc(c.id)}'>{esc(c.id)} · {esc(title)}</h3>",
+             f"<p>{esc(_summary_text(lang, c))}</p>", _quote(lang, c),
+             f"<p>{esc(t(lang, 'verdict'))}{esc(t(lang, 'colon'))}</p>".replace(
+                 "</p>", f"{_verdict(lang, c.verdict).html} · {esc(t(lang, 'effect'))} "
+                 f"{_fmt(c.effect)} · {esc(t(lang, 'interval'))} "
+                 f"[{_fmt(c.ci[0])}, {_fmt(c.ci[1])}] · {esc(t(lang, 'seeds'))} {c.seeds}</p>"),
+             f"<h4>{esc(t(lang, 'mechanism'))}</h4>",
+             f"<p>{esc(claim_text(lang, c.id, 'mechanism'))}</p>",
+             f"<p>{esc(t(lang, 'measure'))}{esc(t(lang, 'colon'))}{esc(_measure(lang, c))}</p>"]
+    if not runs:
+        parts.append(f"<p class='muted'>{esc(t(lang, 'no_runs'))}</p>")
+        return "\n".join(parts)
+    first = next(iter(runs.values()))
+    sc = first.meta.get("scenario", {}).get("scenario", {})
+    parts.append("<p class='muted'>" + esc(t(lang, "figures_from", scenario=sc.get("name", "?"),
+                 seed=seed, periods=sc.get("periods", "?"))) + "</p>")
+    fig = panels_figure(runs, claim_panels(c.id, first, lang), lang, title=title)
+    parts.append(figure_div(fig, f"fig-{c.id}"))
+    return "\n".join(parts)
+
+
+def facts_section(lang: str, facts: Sequence[StylizedFact]) -> str:
+    """Model statistics beside real reference ranges."""
+    rows = [[KIND_WORDS[lang].get(f.kind, f.kind), MEASURE_WORDS[lang].get(f.measure, f.measure),
+             _fmt(f.model), Markup(f'<span lang="en">{esc(f.reference)}</span>'),
+             f"{_fmt(f.low)} – {_fmt(f.high)}",
+             t(lang, "yes") if f.low <= f.model <= f.high else t(lang, "no")] for f in facts]
+    headers = [t(lang, k) for k in ("kind", "statistic", "model", "reference", "range",
+                                    "in_range")]
+    return (f"<h2 id='facts'>{esc(t(lang, 'facts'))}</h2>\n<p>{esc(t(lang, 'facts_intro'))}</p>\n"
+            + table(headers, rows, numeric=(2, 4)))
+
+
+def _scenarios(runs: Runs) -> tuple[dict[str, Any], dict[str, str]]:
+    scenarios: dict[str, Any] = {}
+    hashes: dict[str, str] = {}
+    for variants in runs.values():
+        for name, res in variants.items():
+            sc = res.meta.get("scenario", {})
+            sc_name = sc.get("scenario", {}).get("name", "?")
+            scenarios.setdefault(sc_name, sc)
+            hashes[f"{sc_name} / {name}"] = str(res.meta.get("scenario_hash", ""))
+    return scenarios, hashes
+
+
+def claims_report(report: CheckReport, runs: Runs, lang: str, seed: int = 1,
+                  command: Sequence[str] | None = None) -> str:
+    """The full claims report as one self-contained HTML page.
+
+    Args:
+        report: the validated check JSON.
+        runs: ``{claim id: {variant: Results}}`` for the figures (may be partial).
+        lang: ``en`` or ``zh``.
+        seed: the seed of the figure runs (stated in the page).
+        command: the command line that made the report.
+    """
+    titles = claim_titles(lang, [c.id for c in report.claims])
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = [f"<h1>{esc(t(lang, 'report_title'))}</h1>", f"<p>{esc(t(lang, 'lede'))}</p>",
+            f"<p class='muted'>{esc(t(lang, 'generated'))}{esc(t(lang, 'colon'))}{now}</p>",
+            summary_section(lang, report), f"<h2 id='claims'>{esc(t(lang, 'claims'))}</h2>"]
+    body += [claim_section(lang, c, titles[c.id], runs.get(c.id, {}), seed)
+             for c in report.claims]
+    body.append(facts_section(lang, report.stylized_facts))
+    scenarios, hashes = _scenarios(runs)
+    first = next((r for v in runs.values() for r in v.values()), None)
+    seeds = max((c.seeds for c in report.claims), default=0)
+    body += [f"<h2 id='methods'>{esc(t(lang, 'methods'))}</h2>", odd_section(lang),
+             parameter_tables(scenarios, lang),
+             reproducibility(lang, package_versions(first.meta.get("versions") if first else None),
+                             hashes, t(lang, "seeds_used", seeds=seeds, seed=seed),
+                             command or sys.argv)]
+    return document(lang, t(lang, "report_title"), "\n".join(body))
+
+
+def load_run(directory: str | Path) -> Results:
+    """Read a saved run directory, raising :class:`ReportError` if it is not one."""
+    d = Path(directory)
+    missing = [f"{n}.parquet" for n in TABLES if not (d / f"{n}.parquet").is_file()]
+    if not (d / "run.json").is_file():
+        missing.append("run.json")
+    if missing:
+        raise ReportError(f"{d}: not a run directory (missing {', '.join(missing)})")
+    try:
+        return Results.load(d)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{d}: cannot read the run ({exc.__class__.__name__}: {exc})") from None
+
+
+def _run_summary(lang: str, res: Results) -> str:
+    cat = res.categories
+    last = cat[cat.period >= cat.period.max() - 11]
+    rows = []
+    for cid, g in last.groupby("category", sort=False):
+        rows.append([cid, _fmt((g.price_index / g.cost_index).mean()), _fmt(g.mean_markup.mean()),
+                     _fmt(g.net_margin.mean()), int(g.firms_alive.iloc[-1]),
+                     _fmt(g.overcapacity.mean())])
+    headers = [t(lang, "category_word"), t(lang, "price_cost"), t(lang, "mean_markup"),
+               t(lang, "net_margin"), t(lang, "firms_alive"), t(lang, "overcapacity")]
+    return table(headers, rows, numeric=(1, 2, 3, 4, 5))
+
+
+def run_report(res: Results, lang: str, command: Sequence[str] | None = None) -> str:
+    """A report of one saved run: its summary, charts, model and parameters."""
+    sc = res.meta.get("scenario", {})
+    name = sc.get("scenario", {}).get("name", "?")
+    facts = t(lang, "run_facts", scenario=name, seed=res.meta.get("seed", "?"),
+              periods=sc.get("scenario", {}).get("periods", "?"),
+              hash=res.meta.get("scenario_hash", "?"))
+    body = [f"<h1>{esc(t(lang, 'run_report_title'))}</h1>", f"<p>{esc(facts)}</p>",
+            f"<h2>{esc(t(lang, 'run_summary'))}</h2>", _run_summary(lang, res),
+            f"<h2>{esc(t(lang, 'run_charts'))}</h2>"]
+    for n, (key, panels) in enumerate(run_panels(res, lang).items()):
+        if panels:
+            body.append(f"<h3>{esc(t(lang, key))}</h3>")
+            body.append(figure_div(_run_figure(res, panels, lang), f"fig-run-{n}"))
+    body += [f"<h2>{esc(t(lang, 'methods'))}</h2>", odd_section(lang),
+             parameter_tables({name: sc}, lang),
+             reproducibility(lang, package_versions(res.meta.get("versions")),
+                             {name: str(res.meta.get("scenario_hash", ""))},
+                             facts, command or sys.argv)]
+    return document(lang, t(lang, "run_report_title"), "\n".join(body))
+
+
+def _run_figure(res: Results, panels: list[Panel], lang: str):
+    return panels_figure({"run": res}, panels, lang, labels={"run": t(lang, "this_run")})
