@@ -1,0 +1,195 @@
+"""Phase diagrams: a claim's effect and verdict over a grid of two parameters.
+
+Every cell ``(x, y)`` runs :func:`premia.claims.run_claim` with
+``overrides={x_path: x, y_path: y}`` over ``seeds`` seeds. A cell is on the *boundary*
+when one of its four neighbours has another verdict; the heatmap marks those cells.
+Each cell's result is cached as ``cells/<hash>.json`` in the output folder (written
+atomically), so an interrupted diagram resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from premia.experiments.design import Axis
+from premia.experiments.executors import make_executor
+from premia.experiments.sensitivity import write_html_atomic
+from premia.experiments.store import write_table_atomic
+
+CellTask = tuple[str, int, dict[str, Any], int | None]
+VERDICT_COLOURS = {"holds": "#1b7837", "fails": "#b2182b", "inconclusive": "#7f7f7f"}
+
+
+def run_cell(task: CellTask) -> dict[str, Any]:
+    """One cell: the claim over its seeds with the cell's overrides (run in a worker)."""
+    from premia.claims import run_claim
+
+    claim_id, seeds, overrides, periods = task
+    res = run_claim(claim_id, seeds=seeds, overrides=overrides, workers=1, periods=periods)
+    return {"effect": float(res.effect), "ci_lo": float(res.ci[0]), "ci_hi": float(res.ci[1]),
+            "verdict": res.verdict, "seeds": int(res.seeds)}
+
+
+def boundary(verdicts: np.ndarray) -> np.ndarray:
+    """Cells (``[iy, ix]``) with a 4-neighbour of another verdict.
+
+    Example:
+        >>> boundary(np.array([["holds", "fails"], ["holds", "holds"]])).tolist()
+        [[True, True], [False, True]]
+    """
+    v = np.asarray(verdicts)
+    out = np.zeros(v.shape, bool)
+    out[:, 1:] |= v[:, 1:] != v[:, :-1]
+    out[:, :-1] |= v[:, 1:] != v[:, :-1]
+    out[1:, :] |= v[1:, :] != v[:-1, :]
+    out[:-1, :] |= v[1:, :] != v[:-1, :]
+    return out
+
+
+@dataclass
+class PhaseResult:
+    """A claim's effect and verdict on an ``x`` × ``y`` grid.
+
+    Attributes:
+        claim: the claim id.
+        x, y: the two axes.
+        cells: one row per cell: x, y values (columns named by the paths), effect,
+            ci_lo, ci_hi, verdict, seeds, boundary.
+    """
+
+    claim: str
+    x: Axis
+    y: Axis
+    cells: pd.DataFrame
+
+    def figure(self) -> Any:
+        """A plotly heatmap of the effect, verdicts as text, boundary cells marked."""
+        import plotly.graph_objects as go
+
+        xs, ys = list(self.x.values), list(self.y.values)
+        grid = self.cells.set_index([self.y.path, self.x.path])
+        z = [[grid.loc[(yv, xv), "effect"] for xv in xs] for yv in ys]
+        text = [[grid.loc[(yv, xv), "verdict"] for xv in xs] for yv in ys]
+        fig = go.Figure(go.Heatmap(
+            x=[str(v) for v in xs], y=[str(v) for v in ys], z=z, text=text,
+            texttemplate="%{text}<br>%{z:.3g}", colorscale="RdBu", zmid=0,
+            colorbar={"title": "effect"},
+            hovertemplate=f"{self.x.path}=%{{x}}<br>{self.y.path}=%{{y}}<br>"
+                          "effect=%{z:.4g}<br>%{text}<extra></extra>"))
+        edge = self.cells[self.cells.boundary]
+        fig.add_scatter(x=[str(v) for v in edge[self.x.path]],
+                        y=[str(v) for v in edge[self.y.path]], mode="markers",
+                        name="verdict changes next door",
+                        marker={"symbol": "square-open", "size": 34, "color": "black",
+                                "line": {"width": 3}})
+        fig.update_layout(title=f"{self.claim}: effect and verdict", xaxis_title=self.x.path,
+                          yaxis_title=self.y.path, template="plotly_white",
+                          legend={"orientation": "h", "y": -0.2})
+        return fig
+
+    def summary(self) -> str:
+        """A short markdown description of where the verdict changes."""
+        lines = [f"# Phase diagram of {self.claim}", "",
+                 f"x = `{self.x.path}` in {list(self.x.values)}; "
+                 f"y = `{self.y.path}` in {list(self.y.values)}; "
+                 f"{int(self.cells.seeds.iloc[0])} seeds per cell.", "",
+                 "| verdict | cells |", "|---|---|"]
+        for v, n in self.cells.verdict.value_counts().items():
+            lines.append(f"| {v} | {n} |")
+        lines += ["", "Boundary cells (a neighbour has another verdict):", ""]
+        edge = self.cells[self.cells.boundary]
+        lines += [f"- {self.x.path}={r[self.x.path]}, {self.y.path}={r[self.y.path]}: "
+                  f"{r.verdict} (effect {r.effect:.4g})" for _, r in edge.iterrows()] or [
+            "- none: the verdict is the same on the whole grid"]
+        return "\n".join(lines) + "\n"
+
+    def write(self, out: str | Path, name: str | None = None) -> dict[str, Path]:
+        """Write ``phase-<claim>.csv``, ``.html`` (offline plotly) and ``.md``, atomically."""
+        d = Path(out)
+        d.mkdir(parents=True, exist_ok=True)
+        stem = name or f"phase-{self.claim}"
+        csv = write_table_atomic(pa.Table.from_pandas(self.cells, preserve_index=False),
+                                 d / f"{stem}.csv", "csv")
+        html = write_html_atomic(self.figure(), d / f"{stem}.html")
+        md = d / f"{stem}.md"
+        tmp = d / f".{stem}.md.tmp"
+        tmp.write_text(self.summary(), encoding="utf-8")
+        tmp.replace(md)
+        return {"csv": csv, "html": html, "md": md}
+
+
+def _key(task: CellTask) -> str:
+    text = json.dumps(task, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
+          executor: str = "local", periods: int | None = None, out: str | Path | None = None,
+          progress: Callable[[int, int], None] | None = None) -> PhaseResult:
+    """A claim's effect and verdict on a grid of two parameters.
+
+    Args:
+        claim: a claim id (``"C4"``).
+        x, y: the axes (see :func:`premia.experiments.design.parse_grid`).
+        seeds: seeds per cell.
+        workers: cells run in parallel (each cell runs its seeds in one process).
+        executor: ``local``, ``dask`` or ``serial``.
+        periods: run length override (quick looks).
+        out: folder for the CSV, HTML, markdown and the per-cell cache.
+        progress: ``progress(done, total)`` after each cell.
+
+    Example:
+        >>> from premia.experiments.design import parse_grid
+        >>> res = phase("C4", parse_grid("category.embroidery.authenticity_loss=0:1:5"),
+        ...             parse_grid("category.embroidery.hand_cost=60:300:5"),
+        ...             seeds=3, workers=2, out="docs")              # doctest: +SKIP
+    """
+    from premia.claims import CLAIMS
+
+    if claim not in CLAIMS:
+        raise ValueError(f"unknown claim {claim!r} (known: {', '.join(CLAIMS)})")
+    if x.path == y.path:
+        raise ValueError(f"--x and --y are both {x.path}")
+    tasks = [(claim, seeds, {x.path: xv, y.path: yv}, periods)
+             for yv in y.values for xv in x.values]
+    cache = Path(out) / "cells" if out is not None else None
+    found = {}
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        for t in tasks:
+            f = cache / f"{_key(t)}.json"
+            if f.is_file():
+                found[_key(t)] = json.loads(f.read_text())
+    todo = [t for t in tasks if _key(t) not in found]
+    if progress:
+        progress(len(found), len(tasks))
+    if todo:
+        with make_executor(executor, workers) as pool:
+            for task, cell, error in pool.map_unordered(run_cell, todo):
+                if error is not None:
+                    raise error
+                found[_key(task)] = cell
+                if cache is not None:
+                    tmp = cache / f".{_key(task)}.{os.getpid()}.tmp"
+                    tmp.write_text(json.dumps(cell))
+                    tmp.replace(cache / f"{_key(task)}.json")
+                if progress:
+                    progress(len(found), len(tasks))
+    rows = [{x.path: t[2][x.path], y.path: t[2][y.path], **found[_key(t)]} for t in tasks]
+    cells = pd.DataFrame(rows)
+    verdicts = cells.verdict.to_numpy().reshape(len(y.values), len(x.values))
+    cells["boundary"] = boundary(verdicts).ravel()
+    result = PhaseResult(claim, x, y, cells)
+    if out is not None:
+        result.write(out)
+    return result
