@@ -3,8 +3,8 @@
 Every cell ``(x, y)`` runs :func:`premia.claims.run_claim` with
 ``overrides={x_path: x, y_path: y}`` over ``seeds`` seeds. A cell is on the *boundary*
 when one of its four neighbours has another verdict; the heatmap marks those cells.
-Each cell's result is cached as ``cells/<hash>.json`` in the output folder (written
-atomically), so an interrupted diagram resumes.
+Each cell's result is cached as ``<cache>/<hash>.json`` (written atomically), so an
+interrupted diagram resumes.
 """
 
 from __future__ import annotations
@@ -135,6 +135,7 @@ def _key(task: CellTask) -> str:
 
 def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
           executor: str = "local", periods: int | None = None, out: str | Path | None = None,
+          cache: str | Path | None = None,
           progress: Callable[[int, int], None] | None = None) -> PhaseResult:
     """A claim's effect and verdict on a grid of two parameters.
 
@@ -145,7 +146,8 @@ def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
         workers: cells run in parallel (each cell runs its seeds in one process).
         executor: ``local``, ``dask`` or ``serial``.
         periods: run length override (quick looks).
-        out: folder for the CSV, HTML, markdown and the per-cell cache.
+        out: folder for ``phase-<claim>.csv``, ``.html`` and ``.md``.
+        cache: folder of the per-cell results (default: ``out/.phase-<claim>-cells``).
         progress: ``progress(done, total)`` after each cell.
 
     Example:
@@ -162,7 +164,9 @@ def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
         raise ValueError(f"--x and --y are both {x.path}")
     tasks = [(claim, seeds, {x.path: xv, y.path: yv}, periods)
              for yv in y.values for xv in x.values]
-    cache = Path(out) / "cells" if out is not None else None
+    if cache is None and out is not None:
+        cache = Path(out) / f".phase-{claim}-cells"
+    cache = Path(cache) if cache is not None else None
     found = {}
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
