@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
@@ -119,7 +120,7 @@ def claim_runs(ids: Sequence[str], seed: int = 1, periods: int | None = None,
             if progress:
                 progress(n, len(ids))
         return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = {cid: pool.submit(_claim_runs, cid, seed, periods) for cid in ids}
         for n, cid in enumerate(ids, start=1):
             out[cid] = futures[cid].result()

@@ -123,8 +123,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "download_csv": "CSV (zip)",
         "m_markup": "Mean markup (last year)",
         "m_net_margin": "Net margin (last year)",
-        "m_poverty": "Poverty headcount, poorest region (last year)",
-        "m_income": "Mean income, poorest region (last year)",
+        "m_poverty": "Poverty headcount, craft region (last year)",
+        "m_income": "Mean income, craft region (last year)",
         "m_accepting": "Accepting group (last month)",
         "no_culture": "This scenario has no culture.",
     },
@@ -236,8 +236,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "download_csv": "CSV（zip）",
         "m_markup": "平均加价率（最后一年）",
         "m_net_margin": "净利润率（最后一年）",
-        "m_poverty": "最贫困地区贫困发生率（最后一年）",
-        "m_income": "最贫困地区户均收入（最后一年）",
+        "m_poverty": "手工艺地区贫困发生率（最后一年）",
+        "m_income": "手工艺地区户均收入（最后一年）",
         "m_accepting": "接受群体（最后一月）",
         "no_culture": "该情景没有文化。",
     },
@@ -344,6 +344,30 @@ VARIANT_WORDS: dict[str, dict[str, str]] = {
     "en": {"no_rd": "no R&D", "no_mandate": "no mandate", "no_halo": "no halo",
            "no_subsidy": "no subsidy", "rd": "R&D",
            "more_media": "more media and creators", "more_culture": "more cultural capital"},
+}
+
+PARAM_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "entry_push": "subsidised entrants per month (σ)", "price_speed": "price adjustment speed (ψ)",
+        "fixed_cost": "fixed cost per capacity unit (κ)", "patent_length": "patent length, months (L)",
+        "imitation_productivity": "imitation productivity (ζ2)",
+        "culture_weight": "utility per unit of meaning (β)",
+        "authenticity_loss": "share of meaning in the technique (θ)",
+        "rd_intensity": "R&D share of revenue (ρ)", "capital": "cultural capital (M_k)",
+        "decay": "forgetting per month (d_k)", "halo": "country-of-origin halo (η)",
+        "quality": "content quality (Q_z)", "promotion": "promotion budget, yuan/month",
+        "share": "modern share imposed (m)", "at": "month the event starts",
+        "budget": "media budget, yuan/month", "push": "subsidised entrants per month",
+    },
+    "zh": {
+        "entry_push": "每月补贴进入企业数（σ）", "price_speed": "价格调整速度（ψ）",
+        "fixed_cost": "单位产能固定成本（κ）", "patent_length": "专利期，月（L）",
+        "imitation_productivity": "模仿效率（ζ2）", "culture_weight": "单位文化涵义效用（β）",
+        "authenticity_loss": "工艺中的文化涵义份额（θ）", "rd_intensity": "研发占收入比例（ρ）",
+        "capital": "文化资本（M_k）", "decay": "每月遗忘率（d_k）", "halo": "原产国光环（η）",
+        "quality": "内容质量（Q_z）", "promotion": "推广预算，元/月", "share": "强制现代化比例（m）",
+        "at": "事件开始月份", "budget": "传媒预算，元/月", "push": "每月补贴进入企业数",
+    },
 }
 
 
