@@ -7,7 +7,10 @@ Example:
     >>> store.runs().status.value_counts()                                # doctest: +SKIP
 """
 
+from premia.experiments.phase import PhaseResult, phase
+from premia.experiments.sensitivity import SensitivityResult, sensitivity
 from premia.experiments.store import Store, StoreError
 from premia.experiments.sweep import sweep
 
-__all__ = ["Store", "StoreError", "sweep"]
+__all__ = ["PhaseResult", "SensitivityResult", "Store", "StoreError", "phase", "sensitivity",
+           "sweep"]

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from premia.loading import parse_value
 
@@ -150,6 +149,8 @@ def sample(method: str, n: int, ranges: Sequence[Range], seed: int = 0) -> list[
         >>> len(pts), all(0 <= p["culture.miao.decay"] <= 0.02 for p in pts)
         (4, True)
     """
+    from scipy.stats import qmc
+
     if method not in SAMPLERS:
         raise DesignError(f"--sample {method!r}: use one of {', '.join(SAMPLERS)}")
     if not ranges:

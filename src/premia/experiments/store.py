@@ -34,7 +34,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -207,13 +206,15 @@ class Store:
             raise StoreError(f"{self.path}: no finished run {run_id!r}")
         return Results.load(d)
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with the views ``runs`` and one per table.
+    def connect(self) -> Any:
+        """A ``duckdb.DuckDBPyConnection`` with the views ``runs`` and one per table.
 
         Each table view holds every finished run's rows with ``run_id`` first and the
         run's parameters (columns named by their override path, quote them in SQL:
         ``"category.phones.patent_length"``) last.
         """
+        import duckdb
+
         con = duckdb.connect()
         runs = self.runs_arrow()
         con.register("runs", runs)
@@ -240,6 +241,8 @@ class Store:
         Raises:
             StoreError: the SQL does not run (first line of DuckDB's message).
         """
+        import duckdb
+
         self.require()
         con = self.connect()
         try:

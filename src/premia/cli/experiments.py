@@ -1,0 +1,278 @@
+"""``premia sweep``, ``runs``, ``query``, ``sensitivity``, ``phase`` and ``metrics``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from premia.cli.common import BadInputError, app, console, err_console, guarded, parse_sets
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+Sets = Annotated[list[str] | None, typer.Option("--set", help="fixed override PATH=VALUE")]
+Ranges = Annotated[list[str] | None, typer.Option("--range", help="PATH=LO:HI (repeatable)")]
+Workers = Annotated[int, typer.Option(min=1, help="worker processes")]
+Executor = Annotated[str, typer.Option(help="local (process pool), dask or serial")]
+
+
+def bad_input(func: F) -> F:
+    """Turn the experiment layer's input errors into :class:`BadInputError` (exit 2)."""
+    from premia.experiments.design import DesignError
+    from premia.experiments.sensitivity import SensitivityError
+    from premia.experiments.store import StoreError
+    from premia.metrics import MetricError
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (DesignError, StoreError, MetricError, SensitivityError) as exc:
+            raise BadInputError(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_executor(executor: str) -> None:
+    from premia.experiments.executors import EXECUTORS
+
+    if executor not in EXECUTORS:
+        raise BadInputError(f"--executor {executor!r}: use one of {', '.join(EXECUTORS)}")
+
+
+@contextmanager
+def run_progress(description: str) -> Iterator[Callable[[int, int, int], None]]:
+    """A Rich bar of runs done, failures and ETA; yields ``update(done, failed, total)``."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(description, total=None, failed=0)
+        yield lambda done, failed, total: bar.update(task, completed=done, total=total,
+                                                     failed=failed)
+
+
+def _ranges(items: list[str] | None) -> dict[str, tuple[float, float]]:
+    from premia.experiments.design import parse_range
+
+    return {r.path: (r.low, r.high) for r in map(parse_range, items or [])}
+
+
+def _counts(store: Any) -> str:
+    runs = store.runs()
+    counts = runs.status.value_counts().to_dict() if len(runs) else {}
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no runs"
+
+
+@app.command()
+@guarded
+@bad_input
+def sweep(
+    file: Annotated[Path, typer.Argument(help="scenario file or shipped scenario name")],
+    store: Annotated[Path, typer.Option(help="store directory (resumes if it exists)")],
+    grid: Annotated[list[str] | None, typer.Option(help="PATH=LO:HI:N (repeatable)")] = None,
+    values: Annotated[list[str] | None, typer.Option(help="PATH=A,B,C (repeatable)")] = None,
+    sample: Annotated[str | None, typer.Option(help="sobol, lhs or random")] = None,
+    n: Annotated[int, typer.Option("--n", help="sampled points")] = 16,
+    range_: Ranges = None,
+    seeds: Annotated[int, typer.Option(min=1, help="replicates per point")] = 1,
+    executor: Executor = "local",
+    workers: Workers = 1,
+    scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT (dask)")] = None,
+    seed: Annotated[int | None, typer.Option(help="root seed (default: the file's)")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="re-run failed runs")] = False,
+    set_: Sets = None,
+) -> None:
+    """Run a scenario over a grid, value lists and/or a sample, into a run store."""
+    from premia.catalog import resolve
+    from premia.experiments.design import parse_grid, parse_values
+    from premia.experiments.sweep import plan, run_plan
+
+    _check_executor(executor)
+    if range_ and not sample:
+        raise BadInputError("--range needs --sample sobol|lhs|random")
+    axes = {a.path: a for a in map(parse_grid, grid or [])}
+    listed = {a.path: a.values for a in map(parse_values, values or [])}
+    p = plan(resolve(file), store, grid=axes, values=listed, sample_method=sample, n=n,
+             ranges=_ranges(range_), seeds=seeds, overrides=parse_sets(set_),
+             root_seed=seed, workers=workers)
+    with run_progress(f"sweep {len(p.points)} points x {seeds} seeds") as update:
+        run_plan(p, executor=executor, workers=workers, scheduler=scheduler, progress=update,
+                 retry_failed=retry_failed)
+    console.print(f"{store}: {_counts(p.store)}")
+
+
+@app.command()
+@guarded
+@bad_input
+def runs(
+    store: Annotated[Path, typer.Argument(help="store directory")],
+    limit: Annotated[int, typer.Option(help="rows shown")] = 50,
+) -> None:
+    """List the runs of a store with their parameters, status and timings."""
+    from premia.experiments.store import CATALOG_COLUMNS, Store
+
+    st = Store(store)
+    st.require()
+    frame = st.runs()
+    params = [c for c in frame.columns if c not in CATALOG_COLUMNS]
+    table = Table(title=f"{store}: {_counts(st)}")
+    cols = ["run_id", "status", "seed", "replicate", *params, "sim_time_s", "error"]
+    for c in cols:
+        table.add_column(c, overflow="fold", no_wrap=c in ("run_id", "status", "seed"))
+    for _, row in frame.head(limit).iterrows():
+        table.add_row(*[_cell(row[c], 3 if c == "sim_time_s" else None) for c in cols])
+    console.print(table)
+    if len(frame) > limit:
+        console.print(f"({len(frame) - limit} more; use --limit or premia query)")
+
+
+def _cell(value: Any, digits: int | None = None) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if digits is not None and isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+@app.command()
+@guarded
+@bad_input
+def query(
+    store: Annotated[Path, typer.Argument(help="store directory")],
+    sql: Annotated[str, typer.Argument(help="DuckDB SQL over runs, firms, categories, ...")],
+    csv: Annotated[Path | None, typer.Option(help="write CSV (with header) here")] = None,
+    parquet: Annotated[Path | None, typer.Option(help="write Parquet here")] = None,
+    limit: Annotated[int, typer.Option(help="rows shown")] = 50,
+) -> None:
+    """Query all runs of a store with SQL (views: runs, firms, categories, cultures,
+    regions, creators; parameters as columns named by their path)."""
+    from premia.experiments.store import Store, write_table_atomic
+
+    result = Store(store).query_arrow(sql)
+    if csv is not None:
+        write_table_atomic(result, csv, "csv")
+    if parquet is not None:
+        write_table_atomic(result, parquet, "parquet")
+    if csv is not None or parquet is not None:
+        console.print(f"{result.num_rows} rows written")
+        return
+    table = Table()
+    for c in result.column_names:
+        table.add_column(c, overflow="fold")
+    for row in result.slice(0, limit).to_pylist():
+        table.add_row(*[_cell(v) for v in row.values()])
+    console.print(table)
+    if result.num_rows > limit:
+        console.print(f"({result.num_rows - limit} more rows; use --csv or --parquet)")
+
+
+@app.command()
+@guarded
+@bad_input
+def sensitivity(
+    file: Annotated[Path, typer.Argument(help="scenario file or shipped scenario name")],
+    metric: Annotated[str, typer.Option(help="NAME:ARG, see premia metrics")],
+    range_: Ranges = None,
+    method: Annotated[str, typer.Option(help="sobol or morris")] = "sobol",
+    n: Annotated[int, typer.Option("--n", min=1, help="SALib base sample size")] = 16,
+    seeds: Annotated[int, typer.Option(min=1, help="replicates per point")] = 1,
+    executor: Executor = "local",
+    workers: Workers = 1,
+    out: Annotated[Path | None, typer.Option(help="folder for store, CSV and HTML")] = None,
+    set_: Sets = None,
+) -> None:
+    """Sobol or Morris sensitivity of a metric to parameter ranges (SALib)."""
+    from premia import metrics
+    from premia.cli.common import load
+    from premia.experiments.sensitivity import METHODS
+    from premia.experiments.sensitivity import sensitivity as analyse
+
+    _check_executor(executor)
+    if method not in METHODS:
+        raise BadInputError(f"--method {method!r}: use sobol or morris")
+    sc = load(file, set_)
+    metrics.check(metric, {"category": [c.id for c in sc.category],
+                           "culture": [k.id for k in sc.culture],
+                           "region": [r.id for r in sc.region],
+                           "creator": [z.id for z in sc.creator]})
+    ranges = _ranges(range_)
+    if not ranges:
+        raise BadInputError("give at least one --range PATH=LO:HI")
+    with run_progress(f"{method} sensitivity of {metric}") as update:
+        res = analyse(sc, metric, ranges, method=method, n=n, seeds=seeds, executor=executor,
+                      workers=workers, out=out, progress=update)
+    table = Table(title=f"{method} sensitivity of {metric} ({res.runs} runs)")
+    for c in res.indices.columns:
+        table.add_column(c, justify="left" if c == "parameter" else "right")
+    for _, row in res.indices.iterrows():
+        table.add_row(*[str(v) if isinstance(v, str) else f"{v:.4f}" for v in row])
+    console.print(table)
+    if out is not None:
+        console.print(f"written: {out / 'indices.csv'}, {out / 'sensitivity.html'}")
+
+
+@app.command()
+@guarded
+@bad_input
+def phase(
+    claim: Annotated[str, typer.Argument(help="claim id, e.g. C4")],
+    x: Annotated[str, typer.Option("--x", help="PATH=LO:HI:N")],
+    y: Annotated[str, typer.Option("--y", help="PATH=LO:HI:N")],
+    seeds: Annotated[int, typer.Option(min=1, help="seeds per cell")] = 3,
+    workers: Workers = 1,
+    periods: Annotated[int | None, typer.Option(min=1, help="run length override")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder (default: .)")] = None,
+) -> None:
+    """A claim's effect and verdict over a grid of two parameters (heatmap + CSV)."""
+    from premia.claims import CLAIMS
+    from premia.experiments.design import parse_grid
+    from premia.experiments.phase import phase as diagram
+
+    if claim not in CLAIMS:
+        raise BadInputError(f"unknown claim {claim!r} (known: {', '.join(CLAIMS)})")
+    ax, ay = parse_grid(x, "--x"), parse_grid(y, "--y")
+    if ax.path == ay.path:
+        raise BadInputError(f"--x and --y are both {ax.path}")
+    _check_paths(CLAIMS[claim].scenario, {ax.path: ax.values[0], ay.path: ay.values[0]})
+    target = out or Path(".")
+    with run_progress(f"phase diagram of {claim}") as update:
+        res = diagram(claim, ax, ay, seeds=seeds, workers=workers, periods=periods, out=target,
+                      progress=lambda done, total: update(done, 0, total))
+    counts = res.cells.verdict.value_counts().to_dict()
+    console.print(f"{claim}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+                  + f"; {int(res.cells.boundary.sum())} boundary cells; written to "
+                  f"{target / f'phase-{claim}.html'} and .csv")
+
+
+def _check_paths(scenario: str, point: dict[str, Any]) -> None:
+    from premia.catalog import resolve
+    from premia.loading import apply_overrides, read_toml
+
+    apply_overrides(read_toml(resolve(scenario)), point, scenario)
+
+
+@app.command("metrics")
+def list_metrics() -> None:
+    """List the named run metrics (NAME:ARG) for sensitivity analysis."""
+    from premia.metrics import METRICS
+
+    table = Table(title="metrics (long run = mean over the last quarter of periods)")
+    table.add_column("metric")
+    table.add_column("description")
+    for m in METRICS.values():
+        table.add_row(f"{m.name}:<{m.entity}>", m.description)
+    console.print(table)
