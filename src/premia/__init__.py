@@ -8,9 +8,11 @@ Example:
 """
 
 from premia.api import simulate
+from premia.experiments import Store, phase, sensitivity, sweep
 from premia.loading import ScenarioError, load_scenario
 from premia.results import Results
 from premia.scenario import Scenario
 
-__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "simulate"]
+__all__ = ["Results", "Scenario", "ScenarioError", "Store", "load_scenario", "phase",
+           "sensitivity", "simulate", "sweep"]
 __version__ = "0.1.0"
