@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# The machine is shared: kernels run single-threaded in tests unless told otherwise
+# (thread-count independence is tested explicitly in subprocesses).
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass

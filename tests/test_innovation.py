@@ -1,0 +1,97 @@
+"""Innovation and imitation: a planted technology lead, its premium and its erosion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import small
+
+from premia.model.demand import choice_probabilities
+from premia.model.engine import Economy
+from premia.model.innovation import innovate, off_patent_best
+
+
+def _shares_markups(eco: Economy) -> tuple[np.ndarray, np.ndarray]:
+    f = eco.state.firms
+    offer = eco.offer()
+    probs = choice_probabilities(offer, eco.state.consumers, eco.eta, 0)[:, 1:]
+    return probs.mean(axis=0), f.price[offer.slots] / f.unit_cost[offer.slots] - 1.0
+
+
+def test_planted_lead_raises_share_and_markup_until_imitated():
+    eco = Economy(small("tech_duopoly", periods=20, consumers=300), 1)
+    f, mk = eco.state.firms, eco.state.markets
+    eco.step()
+    share0, markup0 = _shares_markups(eco)
+    assert share0[0] == pytest.approx(share0[1], rel=1e-12)
+    # firm 0 makes a discovery at the start of period 1
+    f.tech[0] += 1.0
+    f.tech_born[0] = 1
+    mk.discoveries[0].append((float(f.tech[0]), 1))
+    lead = float(f.tech[0])
+    eco.step()
+    share, markup = _shares_markups(eco)
+    assert share[0] > share0[0] * 1.2 and share[1] < share0[1]
+    assert markup[0] > markup0[0] * 1.1 and markup[0] > markup[1]
+    premium = markup[0] - markup[1]
+    # while the patent runs (L = 6 months from period 1) firm 1 cannot copy it
+    while eco.state.period <= 7:
+        assert f.tech[1] == 0.0
+        eco.step()
+        assert f.rd_spend[1] > 0.0, "the follower spends on imitation"
+    assert off_patent_best(mk, 0, 7) == lead
+    assert off_patent_best(mk, 0, 6) == 0.0
+    # the imitation at the end of period 7 copies the lead; in period 8 it is gone
+    assert f.tech[1] == lead
+    eco.step()
+    share, markup = _shares_markups(eco)
+    assert share[0] == pytest.approx(share[1], rel=1e-9)
+    assert markup[0] == pytest.approx(markup[1], rel=1e-9)
+    assert premium > 0.05
+
+
+def test_innovation_draws_and_records_discoveries():
+    overrides = {"category.phones.innovation_share": 1.0,
+                 "category.phones.innovation_productivity": 100.0,
+                 "category.phones.innovation_lo": 0.05, "category.phones.innovation_hi": 0.1,
+                 "firms.0.count": 3}
+    eco = Economy(small("tech_duopoly", overrides=overrides), 1)
+    eco.step()
+    f, mk = eco.state.firms, eco.state.markets
+    f.rd_intensity[2] = 0.0
+    f.rd_spend[:3] = np.array([5.0, 5.0, 0.0])
+    before = f.tech.copy()
+    done = innovate(f, mk, eco.params, 5, np.random.default_rng(0))
+    np.testing.assert_array_equal(done[:3], [True, True, False])
+    step = f.tech[:2] - before[:2]
+    assert np.all((step >= 0.05) & (step <= 0.1))
+    assert f.tech[2] == before[2]
+    assert [born for _, born in mk.discoveries[0][-2:]] == [5, 5]
+    assert np.all(f.tech_born[:2] == 5)
+
+
+def test_no_rd_means_no_technical_change():
+    overrides = {"firms.0.rd_intensity": 0.0, "category.phones.innovation_share": 0.5,
+                 "category.phones.innovation_productivity": 100.0}
+    eco = Economy(small("tech_duopoly", periods=10, overrides=overrides), 3)
+    eco.run()
+    f = eco.state.firms
+    assert np.all(f.tech[f.alive] == 0.0)
+    assert np.all(f.rd_spend == 0.0)
+
+
+def test_entrant_starts_with_best_off_patent_technology():
+    overrides = {"category.phones.entry_push": 3.0, "category.phones.patent_length": 2}
+    eco = Economy(small("tech_duopoly", periods=10, overrides=overrides), 3)
+    eco.step()
+    f, mk = eco.state.firms, eco.state.markets
+    f.tech[0] = 2.0
+    mk.discoveries[0].append((2.0, 1))
+    eco.step()  # period 1: the discovery is still patented, entrants get 0
+    newest = f.alive & (f.tech_born == 1)
+    assert newest.sum() > 0 and np.all(f.tech[newest] == 0.0)
+    eco.step()
+    eco.step()  # period 3: 3 - 2 >= 1, the discovery is free
+    newest = f.alive & (f.tech_born == 3) & (f.firm_id >= 2)
+    assert newest.sum() > 0
+    assert np.all(f.tech[newest] == 2.0)
