@@ -19,7 +19,7 @@ from premia.scenario import Scenario
 # Which fields of which entity are "key" for a planner, by category kind.
 CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
     "commodity": ("entry_push", "price_speed", "fixed_cost"),
-    "technology": ("patent_length", "imitation_productivity"),
+    "technology": ("patent_length", "imitation_productivity", "innovation_hi"),
     "culture": ("culture_weight", "authenticity_loss"),
     "hybrid": ("patent_length", "culture_weight"),
 }

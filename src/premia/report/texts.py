@@ -351,6 +351,7 @@ PARAM_LABELS: dict[str, dict[str, str]] = {
         "entry_push": "subsidised entrants per month (σ)", "price_speed": "price adjustment speed (ψ)",
         "fixed_cost": "fixed cost per capacity unit (κ)", "patent_length": "patent length, months (L)",
         "imitation_productivity": "imitation productivity (ζ2)",
+        "innovation_hi": "largest technology step (x_hi)",
         "culture_weight": "utility per unit of meaning (β)",
         "authenticity_loss": "share of meaning in the technique (θ)",
         "rd_intensity": "R&D share of revenue (ρ)", "capital": "cultural capital (M_k)",
@@ -362,7 +363,8 @@ PARAM_LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "entry_push": "每月补贴进入企业数（σ）", "price_speed": "价格调整速度（ψ）",
         "fixed_cost": "单位产能固定成本（κ）", "patent_length": "专利期，月（L）",
-        "imitation_productivity": "模仿效率（ζ2）", "culture_weight": "单位文化涵义效用（β）",
+        "imitation_productivity": "模仿效率（ζ2）", "innovation_hi": "最大技术步长（x_hi）",
+        "culture_weight": "单位文化涵义效用（β）",
         "authenticity_loss": "工艺中的文化涵义份额（θ）", "rd_intensity": "研发占收入比例（ρ）",
         "capital": "文化资本（M_k）", "decay": "每月遗忘率（d_k）", "halo": "原产国光环（η）",
         "quality": "内容质量（Q_z）", "promotion": "推广预算，元/月", "share": "强制现代化比例（m）",
