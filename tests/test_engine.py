@@ -1,0 +1,133 @@
+"""The engine as a whole: finite, in-range tables; determinism across threads; costs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DATA, small
+
+import premia
+from premia.model import costs
+from premia.model.engine import Economy
+from premia.results import Results
+
+SHARES = {
+    "firms": ["authenticity", "utilization", "modern_share", "interpretation_right"],
+    "categories": ["utilization", "hhi"],
+    "cultures": ["mean_affinity", "accepting_share", "aware_share", "media_reach"],
+    "regions": ["poverty_headcount", "gini"],
+}
+
+
+def assert_sane(res: Results) -> None:
+    """No NaN or inf anywhere; prices, costs and sales non-negative; shares in [0, 1]."""
+    for name, table in res.tables.items():
+        df = table.to_pandas()
+        numeric = df.select_dtypes(include=[np.number, "bool"])
+        values = numeric.to_numpy(dtype=float)
+        assert np.all(np.isfinite(values)), f"{name} has NaN or inf in " + ", ".join(
+            c for c in numeric if not np.all(np.isfinite(numeric[c].to_numpy(float))))
+        for col in SHARES.get(name, []):
+            assert df[col].between(0.0, 1.0).all(), f"{name}.{col} leaves [0, 1]"
+    firms = res.firms
+    for col in ("price", "unit_cost", "effective_cost", "demand", "sales", "capacity",
+                "revenue", "rd_spend", "wages"):
+        assert (firms[col] >= 0).all(), f"firms.{col} < 0"
+    assert (firms.price >= firms.unit_cost).all() or res.meta["scenario"]["scenario"][
+        "pricing"] == "nash"
+    assert (firms.sales <= firms.capacity * (1 + 1e-12)).all()
+    assert (firms.sales <= firms.demand * (1 + 1e-12)).all()
+
+
+@pytest.mark.parametrize("name,overrides", [
+    ("minimal", {}),
+    ("minimal", {"scenario.demand": "sampled", "event.0.at": 4}),
+    ("content", {}),
+    ("content", {"scenario.pricing": "nash", "consumers.network": "mixed"}),
+])
+def test_tables_are_finite_and_in_range(name, overrides):
+    res = premia.simulate(small(name, periods=10, consumers=400, overrides=overrides), seed=2)
+    assert_sane(res)
+    assert res.categories.period.nunique() == 10
+
+
+def test_same_seed_same_tables_other_seed_other_tables():
+    sc = small("content", periods=6, overrides={"scenario.demand": "sampled"})
+    a, b, c = (premia.simulate(sc, seed=s) for s in (3, 3, 4))
+    for name in a.tables:
+        assert a.tables[name].equals(b.tables[name]), name
+    assert not a.tables["firms"].equals(c.tables["firms"])
+
+
+RUNNER = """
+import sys
+sys.path.insert(0, {tests!r})
+from conftest import small
+import premia
+import numba
+assert numba.config.NUMBA_NUM_THREADS == int(sys.argv[1])
+for i, (name, over) in enumerate([
+    ("content", {{"scenario.demand": "sampled", "scenario.consumers": 2500}}),
+    ("content", {{"scenario.demand": "expected", "scenario.consumers": 2500}}),
+    ("minimal", {{"scenario.consumers": 2100, "event.0.at": 3}}),
+    ("static_nash", {{"consumers.income_sigma": 0.5, "scenario.consumers": 2100}}),
+]):
+    res = premia.simulate(small(name, periods=8, consumers=2100, overrides=over), seed=11)
+    res.save(sys.argv[2] + f"/run{{i}}")
+"""
+
+
+def _run_with_threads(threads: int, out: Path) -> None:
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
+    script = RUNNER.format(tests=str(Path(__file__).parent))
+    subprocess.run([sys.executable, "-c", script, str(threads), str(out)], env=env,
+                   check=True, timeout=600)
+
+
+def test_identical_tables_with_one_and_two_threads(tmp_path):
+    """Sampled and expected demand, network and creators on, nash too: bit-identical."""
+    _run_with_threads(1, tmp_path / "one")
+    _run_with_threads(2, tmp_path / "two")
+    for i in range(4):
+        one = Results.load(tmp_path / "one" / f"run{i}")
+        two = Results.load(tmp_path / "two" / f"run{i}")
+        for name in one.tables:
+            assert one.tables[name].equals(two.tables[name]), f"run{i} {name}"
+        assert len(one.creators) or i >= 2
+    assert (DATA / "content.toml").exists()
+
+
+def test_modern_share_lowers_unit_cost_and_authenticity():
+    eco = Economy(small(periods=2), 1)
+    f, p = eco.state.firms, eco.params
+    craft = np.flatnonzero(f.alive & (f.category == 2))
+    rows = []
+    for m in (0.0, 0.25, 0.5, 1.0):
+        f.modern_share[craft] = m
+        costs.refresh(f, p, np.zeros(0))
+        rows.append((f.unit_cost[craft[0]], f.authenticity[craft[0]], f.meaning[craft[0]],
+                     f.capacity[craft[0]]))
+    unit, auth, meaning, capacity = map(np.array, zip(*rows, strict=True))
+    assert np.all(np.diff(unit) < 0) and np.all(np.diff(auth) < 0)
+    assert np.all(np.diff(meaning) < 0) and np.all(np.diff(capacity) > 0)
+    # the closed forms of DESIGN §1.2 with minimal's embroidery parameters
+    np.testing.assert_allclose(unit, [300.0, 240.0, 180.0, 60.0])
+    np.testing.assert_allclose(auth, [1.0, 0.8, 0.6, 0.2])
+    np.testing.assert_allclose(capacity, 300.0 * np.array([1.0, 3.25, 5.5, 10.0]))
+
+
+def test_markup_column_is_price_over_cost():
+    res = premia.simulate(small(periods=4), seed=1)
+    firms = res.firms
+    np.testing.assert_allclose(firms.markup, firms.price / firms.unit_cost - 1.0, rtol=1e-12)
+    cats = res.categories
+    last = cats[cats.period == 3].set_index("category")
+    rows = firms[firms.period == 3].groupby("category")
+    np.testing.assert_allclose(last.revenue, rows.revenue.sum().reindex(last.index), rtol=1e-12)
+    assert isinstance(last, pd.DataFrame)
