@@ -1,0 +1,150 @@
+"""The dashboard without a browser: its logic, and the Streamlit app through AppTest."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from premia import scenario
+from premia.dashboard import app_path, logic, streamlit_command
+from premia.dashboard.params import field_bounds, key_params, size_bounds
+from premia.loading import ScenarioError
+
+SMALL = {"scenario.periods": 24, "scenario.consumers": 200}
+
+
+def test_bounds_come_from_the_schema():
+    assert field_bounds(scenario.RunSettings, "periods")[:3] == (1.0, 2400.0, True)
+    lo, hi, integer, desc = field_bounds(scenario.Category, "authenticity_loss")
+    assert (lo, hi, integer) == (0.0, 1.0, False) and "technique" in desc
+    lo, hi, _, _ = field_bounds(scenario.Category, "price_weight")
+    assert lo == 0.0 and hi == 100.0  # gt=0 is reported as its bound; the schema rejects 0
+
+
+@pytest.mark.parametrize("name", logic.scenario_names())
+def test_key_params_are_valid_overrides_within_bounds(name):
+    sc = logic.load(name)
+    specs = key_params(sc)
+    assert specs, name
+    for spec in specs:
+        assert spec.lo <= spec.value <= spec.hi, spec
+    sc2 = logic.load(name, {s.path: s.value for s in specs})
+    assert sc2.model_dump() == sc.model_dump()
+    sizes = size_bounds(sc)
+    for lo, hi, default in sizes.values():
+        assert lo <= default <= hi
+
+
+def test_out_of_range_override_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match=r"innovation_hi must exceed innovation_lo"):
+        logic.load("minimal", {"category.phones.innovation_hi": -0.5})
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    base = logic.run_scenario("minimal", SMALL, seed=3)
+    changed = logic.run_scenario("minimal", {**SMALL, "event.0.at": 6,
+                                             "category.embroidery.authenticity_loss": 1.0},
+                                 seed=3)
+    return base, changed
+
+
+def test_compare_and_charts(small_runs):
+    base, changed = small_runs
+    same = logic.compare(base, base)
+    assert all(delta == 0 or math.isnan(delta) for _, delta in same.values())
+    diff = logic.compare(changed, base)
+    assert any(abs(delta) > 0 for _, delta in diff.values() if not math.isnan(delta))
+    figs = logic.charts(changed, base, "zh")
+    assert set(figs) == {"tab_prices", "tab_markups", "tab_culture", "tab_regions"}
+    names = {tr.name for fig in figs.values() for tr in fig.data}
+    assert any(n.startswith("本次运行") for n in names) and any(n.startswith("基准") for n in names)
+
+
+def test_exports_round_trip(small_runs):
+    base, _ = small_runs
+    with zipfile.ZipFile(io.BytesIO(logic.export_zip(base, "parquet"))) as zf:
+        firms = pq.read_table(io.BytesIO(zf.read("firms.parquet")))
+        assert firms.equals(base.tables["firms"])
+        assert json.loads(zf.read("run.json"))["seed"] == 3
+    with zipfile.ZipFile(io.BytesIO(logic.export_zip(base, "csv"))) as zf:
+        header = zf.read("categories.csv").decode().splitlines()[0]
+        assert '"category"' in header and '"mean_markup"' in header
+    with pytest.raises(ValueError, match="allowed"):
+        logic.export_zip(base, "xlsx")
+
+
+def test_streamlit_command_binds_localhost_headless():
+    cmd = streamlit_command()
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--server.headless") + 1] == "true"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    assert app_path().is_file()
+
+
+# --- the app itself --------------------------------------------------------------------
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(app_path()), default_timeout=180)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _small(at: AppTest) -> AppTest:
+    at.slider(key="minimal:periods").set_value(24)
+    at.slider(key="minimal:consumers").set_value(200)
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _chart_specs(at: AppTest) -> list[str]:
+    return [el.proto.spec for el in at.get("plotly_chart")]
+
+
+def test_app_runs_and_a_slider_changes_the_result():
+    at = _small(_app())
+    assert at.info  # "press Run" before the first run
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    first, first_charts = _metrics(at), _chart_specs(at)
+    assert len(first) == 5 and len(first_charts) == 4
+    at.slider(key="minimal:culture.miao.decay").set_value(0.2)  # fast forgetting
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    second = _metrics(at)
+    assert second.keys() == first.keys()
+    assert second != first
+    accepting = next(k for k in first if "接受群体" in k)
+    assert float(second[accepting].rstrip("%")) < float(first[accepting].rstrip("%"))
+    assert _chart_specs(at) != first_charts
+
+
+def test_app_switches_language():
+    at = _app()
+    assert at.title[0].value.startswith("premia：")
+    at.radio(key="lang").set_value("en").run()
+    assert at.title[0].value == "premia: a planner's dashboard"
+    assert at.button(key="run").label == "Run"
+    at.radio(key="lang").set_value("zh").run()
+    assert at.button(key="run").label == "运行"
+
+
+def test_app_shows_the_schema_error_not_a_traceback():
+    at = _small(_app())
+    at.number_input(key="minimal:category.phones.innovation_hi").set_value(-0.5)
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "innovation_hi must exceed innovation_lo" in at.error[0].value
+    assert not at.metric
