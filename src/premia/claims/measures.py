@@ -1,7 +1,8 @@
 """Measures on a run's results that the claims compare.
 
-"Long run" means the mean over the last quarter of the run's periods, so that start-up
-transients (an early shakeout, prices finding their level) do not count.
+"Long run" means the mean over the second half of the run's periods, so that start-up
+transients (an early shakeout, prices finding their level) do not count and boom-bust
+cycles of entry and exit are averaged over.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 from premia.results import Results
 
 
-def tail(frame: pd.DataFrame, share: float = 0.25) -> pd.DataFrame:
+def tail(frame: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
     """Rows of the last ``share`` of periods."""
     last = int(frame["period"].max())
     first = last - max(1, int(round((last + 1) * share))) + 1

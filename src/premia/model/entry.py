@@ -11,7 +11,8 @@
   categories come from the home region with probability ``entry_home_share``; the others
   are imitators (interpretation right ``imitator_right``, modern share
   ``imitator_modern_share``). Technology entrants start with the best off-patent
-  technology.
+  technology. An entrant starts with the mean initial cash of its category's firm groups
+  (the capital that comes with subsidised or private investment).
 
 The overcapacity ratio sum K / sum D is reported per category.
 """
@@ -103,9 +104,9 @@ def _fill_entrant(state: State, p: Params, slot: int, src: int, c: int) -> None:
     if p.kind[c] in (1, 3):
         best = off_patent_best(state.markets, c, state.period)
         f.tech[slot] = best if np.isfinite(best) else f.tech[src]
-    for name in ("cash", "demand", "sales", "revenue", "last_revenue", "profit", "rd_spend",
-                 "wages"):
+    for name in ("demand", "sales", "revenue", "last_revenue", "profit", "rd_spend", "wages"):
         getattr(f, name)[slot] = 0.0
+    f.cash[slot] = state.markets.entry_cash[c]
     f.firm_id[slot] = state.next_firm_id
     state.next_firm_id += 1
     f.category[slot] = c

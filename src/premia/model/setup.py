@@ -87,6 +87,16 @@ def build_firms(sc: Scenario, p: Params) -> Firms:
     return f
 
 
+def _entry_cash(sc: Scenario) -> np.ndarray:
+    """Per category, the firm-weighted mean initial cash of its ``[[firms]]`` groups."""
+    ids = [c.id for c in sc.category]
+    cash, count = np.zeros(len(ids)), np.zeros(len(ids))
+    for g in sc.firms:
+        cash[ids.index(g.category)] += g.cash * g.count
+        count[ids.index(g.category)] += g.count
+    return np.divide(cash, count, out=np.zeros(len(ids)), where=count > 0)
+
+
 def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
     """The state at period 0."""
     consumers = build_consumers(sc, p, rng)
@@ -102,6 +112,7 @@ def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
         entry_push=p.cat["entry_push"].copy(),
         patent_length=p.cat["patent_length"].astype(np.int64),
         recent_margin=np.zeros(n_cat),
+        entry_cash=_entry_cash(sc),
         discoveries=discoveries,
     )
     n_cul = len(sc.culture)
