@@ -1,0 +1,83 @@
+"""Regions and households: poverty, Gini, artisan jobs (DESIGN §1.8)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import small
+
+import premia
+from premia.model.regions import gini, poverty_headcount
+
+
+@pytest.mark.parametrize("incomes,expected", [
+    ([1.0, 2.0, 3.0, 4.0], 0.25),      # sum |xi - xj| = 20 over 16 pairs, mean 2.5
+    ([4.0, 1.0, 3.0, 2.0], 0.25),      # order does not matter
+    ([10.0, 20.0, 30.0, 40.0], 0.25),  # scale does not matter
+    ([0.0, 0.0, 0.0, 1.0], 0.75),
+    ([1.0, 3.0], 0.25),
+    ([5.0, 5.0, 5.0], 0.0),
+    ([0.0, 0.0], 0.0),
+    ([], 0.0),
+])
+def test_gini_on_hand_checkable_vectors(incomes, expected):
+    assert gini(np.array(incomes)) == pytest.approx(expected, abs=1e-12)
+
+
+def test_gini_matches_mean_absolute_difference():
+    x = np.random.default_rng(1).lognormal(0.0, 0.8, 301)
+    mad = np.abs(x[:, None] - x[None, :]).mean()
+    assert gini(x) == pytest.approx(mad / (2 * x.mean()), rel=1e-12)
+
+
+@pytest.mark.parametrize("incomes,line,expected", [
+    ([500.0, 999.99, 1000.0, 2000.0], 1000.0, 0.5),  # exactly at the line is not poor
+    ([500.0, 600.0], 1000.0, 1.0),
+    ([500.0, 600.0], 0.0, 0.0),
+    ([], 1000.0, 0.0),
+])
+def test_poverty_headcount_on_hand_checkable_vectors(incomes, line, expected):
+    assert poverty_headcount(np.array(incomes), line) == expected
+
+
+def _run(events, periods=8):
+    sc = small(periods=periods, drop_events=True, events=events)
+    return premia.simulate(sc, seed=6)
+
+
+def test_modernizing_a_regions_workshops_lowers_its_artisan_jobs():
+    plain = _run([]).regions.query("region == 'guizhou'").set_index("period")
+    modern = _run([{"at": 3, "kind": "modernize", "category": "embroidery",
+                    "region": "guizhou", "share": 0.8}]).regions
+    modern = modern.query("region == 'guizhou'").set_index("period")
+    np.testing.assert_array_equal(modern.artisan_jobs.loc[:2], plain.artisan_jobs.loc[:2])
+    assert (plain.artisan_jobs.loc[3:] > 0).all()
+    assert (modern.artisan_jobs.loc[3:] < 0.8 * plain.artisan_jobs.loc[3:]).all()
+    assert (modern.workshops_active.loc[3:] == 0).all()
+    assert (plain.workshops_active.loc[3:] == 20).all()
+
+
+def test_artisan_jobs_recomputed_from_the_firms_table():
+    """artisan jobs_r = sum over living firms of r of (1 - m) labour_hand sales / (1 - delta)."""
+    res = _run([{"at": 3, "kind": "modernize", "category": "embroidery", "share": 0.5}])
+    sc = small()
+    params = {c.id: c for c in sc.category}
+    f = res.firms
+    f = f[f.alive]
+    hand = np.array([params[c].labour_hand for c in f.category])
+    delta = np.array([params[c].defect_rate for c in f.category])
+    f = f.assign(artisan=(1 - f.modern_share) * hand * f.sales / (1 - delta))
+    ours = f.groupby(["period", "region"]).artisan.sum()
+    reg = res.regions.set_index(["period", "region"]).artisan_jobs
+    np.testing.assert_allclose(reg.loc[ours.index], ours, rtol=1e-12)
+
+
+def test_region_figures_stay_in_range_and_poverty_responds_to_wages():
+    low = premia.simulate(small(periods=4, drop_events=True,
+                                overrides={"region.guizhou.wage": 0.0}), seed=6).regions
+    high = premia.simulate(small(periods=4, drop_events=True,
+                                 overrides={"region.guizhou.wage": 5000.0}), seed=6).regions
+    g_low, g_high = (r.query("region == 'guizhou'") for r in (low, high))
+    assert (g_high.mean_income.to_numpy() > g_low.mean_income.to_numpy()).all()
+    assert (g_high.poverty_headcount.to_numpy() <= g_low.poverty_headcount.to_numpy()).all()
+    assert g_low.poverty_headcount.iloc[-1] > g_high.poverty_headcount.iloc[-1]
