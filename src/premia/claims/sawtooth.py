@@ -21,22 +21,21 @@ def cycles(series: np.ndarray, prominence: float = 0.05, min_gap: int = 3) -> in
         min_gap: least number of periods between two peaks.
 
     Returns:
-        The number of completed cycles: peaks followed by a decay of at least
-        ``prominence`` before the series ends.
+        The number of completed cycles: peaks reached by a rise of at least ``prominence``
+        and followed by a decay of at least ``prominence`` before the series ends (a
+        series that starts high and only decays has no cycle).
 
     Example:
         >>> t = np.arange(120)
         >>> cycles(0.3 * ((t % 30) < 10) + 0.01 * np.sin(t))
-        4
+        3
         >>> cycles(np.linspace(0, 1, 120))
         0
     """
     x = np.asarray(series, dtype=np.float64)
     if x.size < 3:
         return 0
-    peaks, _ = find_peaks(np.concatenate([[-np.inf], x, [-np.inf]]),
-                          prominence=prominence, distance=min_gap)
-    peaks = peaks - 1
+    peaks, _ = find_peaks(x, prominence=prominence, distance=min_gap)
     done = 0
     for p in peaks:
         after = x[p:]
