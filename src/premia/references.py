@@ -29,6 +29,10 @@ def check_references(sc: Scenario) -> None:
     Args:
         sc: the scenario to check.
     """
+    declared = sum(g.count for g in sc.firms)
+    if declared > sc.scenario.max_firms:
+        raise ValueError(f"scenario.max_firms={sc.scenario.max_firms} is below the "
+                         f"{declared} firms the [[firms]] groups declare")
     regions = _unique("region", [r.id for r in sc.region])
     cultures = _unique("culture", [k.id for k in sc.culture])
     categories = _unique("category", [c.id for c in sc.category])
