@@ -133,3 +133,11 @@ def test_random_invalid_input_gives_one_line_and_no_output(tmp_path_factory, bad
         args += ["--out", str(out)]
     assert_bad_input(runner.invoke(app, args), named)
     assert not out.exists()
+
+
+def test_too_few_firm_slots_is_caught_by_validate(tmp_path):
+    """max_firms below the declared firms is bad input, found before running."""
+    for command in (["validate", "minimal"], ["run", "minimal", "--out", str(tmp_path / "o")]):
+        result = runner.invoke(app, [*command, "--set", "scenario.max_firms=10"])
+        assert_bad_input(result, "scenario.max_firms", "35")
+    assert not (tmp_path / "o").exists()
