@@ -79,7 +79,7 @@ def compare(run: Results, baseline: Results) -> dict[str, tuple[float, float]]:
 
 def charts(run: Results, baseline: Results | None, lang: str) -> dict[str, go.Figure]:
     """``{tab key: figure}`` with the run and (if given) its baseline side by side."""
-    runs = {"run": run} if baseline is None else {"run": run, "baseline": baseline}
+    runs = {"run": run} if baseline is None else {"baseline": baseline, "run": run}
     labels = {"run": t(lang, "this_run"), "baseline": t(lang, "baseline")}
     return {key: panels_figure(runs, panels, lang, labels=labels)
             for key, panels in run_panels(run, lang).items() if panels}

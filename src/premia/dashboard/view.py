@@ -102,6 +102,7 @@ def results(lang: str, name: str) -> None:
     run, base = stored["run"], stored["baseline"]
     st.caption(t(lang, "done_in", seconds=stored["seconds"]))
     st.subheader(t(lang, "vs_baseline"))
+    st.caption(t(lang, "metrics_note"))
     cols = st.columns(5)
     for col, (key, (value, delta)) in zip(cols, logic.compare(run, base).items(), strict=False):
         col.metric(t(lang, key), logic.format_metric(key, value),

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from premia.report.texts import t, variant_label
 from premia.results import Results
 
+BASELINE_COLOR = "#9a9a9a"
 COLORS = ("#1f5fa8", "#c2412d", "#2e8b57", "#8a5ab8", "#c98a1b", "#4a4a4a")
 DASHES = ("solid", "dot", "dash", "dashdot")
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", ' \
@@ -36,6 +37,7 @@ class Panel:
         columns: the plotted columns (text keys double as their legend names).
         agg: how rows of one period are combined (``sum``, ``mean`` or ``max``).
         gap: plot each run minus the first run instead of the level.
+        axis: the y axis title when it differs from ``title``.
     """
 
     title: str
@@ -44,6 +46,7 @@ class Panel:
     columns: tuple[str, ...]
     agg: str = "mean"
     gap: bool = False
+    axis: str = ""
 
 
 @dataclass
@@ -84,6 +87,10 @@ def series(res: Results, panel: Panel, column: str) -> pd.Series:
     return df.groupby("period")[column].agg(panel.agg)
 
 
+def _color(name: str, index: int) -> str:
+    return BASELINE_COLOR if name == "baseline" else COLORS[index % len(COLORS)]
+
+
 def panels_figure(runs: Mapping[str, Results], panels: list[Panel], lang: str,
                   title: str = "", labels: Mapping[str, str] | None = None) -> go.Figure:
     """A row of panels with one line per run (and a dash style per column).
@@ -111,11 +118,11 @@ def panels_figure(runs: Mapping[str, Results], panels: list[Panel], lang: str,
                 legend = shown if len(panel.columns) == 1 else f"{shown}: {t(lang, column)}"
                 fig.add_trace(go.Scatter(
                     x=s.index.to_numpy(), y=s.to_numpy(), mode="lines", name=legend,
-                    legendgroup=legend, showlegend=col_no == 1 or len(panel.columns) > 1,
-                    line={"color": COLORS[i % len(COLORS)], "dash": DASHES[j % len(DASHES)]},
+                    legendgroup=legend, showlegend=col_no == 1,
+                    line={"color": _color(name, i), "dash": DASHES[j % len(DASHES)]},
                 ), row=1, col=col_no)
         fig.update_xaxes(title_text=t(lang, "period"), row=1, col=col_no)
-        fig.update_yaxes(title_text=panel.title, row=1, col=col_no)
+        fig.update_yaxes(title_text=panel.axis or panel.title, row=1, col=col_no)
     fig.update_layout(title_text=title, height=380, margin={"l": 60, "r": 20, "t": 70, "b": 50},
                       font={"family": FONT}, legend={"orientation": "h", "y": -0.25},
                       template="plotly_white")
@@ -161,12 +168,13 @@ def claim_panels(claim_id: str, res: Results, lang: str) -> list[Panel]:
 def run_panels(res: Results, lang: str) -> dict[str, list[Panel]]:
     """The dashboard's and single-run report's chart groups: ``{tab key: panels}``."""
     s = Scope.of(res)
-    prices = [Panel(f"{t(lang, 'price_cost')}: {cid}", "categories", ("category", cid),
-                    ("price_index", "cost_index")) for cid in s.kinds]
-    markups = [Panel(f"{t(lang, 'mean_markup')}: {cid}", "categories", ("category", cid),
-                     ("mean_markup",)) for cid in s.kinds]
-    culture = [Panel(f"{t(lang, key)}: {k}", "cultures", ("culture", k), (key,))
-               for k in s.cultures[:1] for key in ("mean_affinity", "accepting_share")]
+    prices = [Panel(cid, "categories", ("category", cid), ("price_index", "cost_index"),
+                    axis=t(lang, "price_cost")) for cid in s.kinds]
+    markups = [Panel(cid, "categories", ("category", cid), ("mean_markup",),
+                     axis=t(lang, "mean_markup")) for cid in s.kinds]
+    culture = [Panel(f"{t(lang, key)}: {k}", "cultures", ("culture", k), (key,),
+                     axis=t(lang, key)) for k in s.cultures[:1]
+               for key in ("mean_affinity", "accepting_share")]
     region = s.craft_region
     regions = [Panel(t(lang, key), "regions", ("region", region) if region else None, (key,))
                for key in ("mean_income", "poverty_headcount")]
