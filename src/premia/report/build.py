@@ -130,7 +130,7 @@ def claim_runs(ids: Sequence[str], seed: int = 1, periods: int | None = None,
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+    return f"{0.0 if abs(x) < 1e-12 else x:.3g}"
 
 
 def _verdict(lang: str, verdict: str) -> Markup:
@@ -186,7 +186,7 @@ def claim_section(lang: str, c: ClaimVerdict, title: str, runs: Mapping[str, Res
     sc = first.meta.get("scenario", {}).get("scenario", {})
     parts.append("<p class='muted'>" + esc(t(lang, "figures_from", scenario=sc.get("name", "?"),
                  seed=seed, periods=sc.get("periods", "?"))) + "</p>")
-    fig = panels_figure(runs, claim_panels(c.id, first, lang), lang, title=title)
+    fig = panels_figure(runs, claim_panels(c.id, first, lang), lang)
     parts.append(figure_div(fig, f"fig-{c.id}"))
     return "\n".join(parts)
 

@@ -123,7 +123,8 @@ def panels_figure(runs: Mapping[str, Results], panels: list[Panel], lang: str,
                 ), row=1, col=col_no)
         fig.update_xaxes(title_text=t(lang, "period"), row=1, col=col_no)
         fig.update_yaxes(title_text=panel.axis or panel.title, row=1, col=col_no)
-    fig.update_layout(title_text=title, height=380, margin={"l": 60, "r": 20, "t": 70, "b": 50},
+    top = 70 if title else 40
+    fig.update_layout(title_text=title, height=380, margin={"l": 60, "r": 20, "t": top, "b": 50},
                       font={"family": FONT}, legend={"orientation": "h", "y": -0.25},
                       template="plotly_white")
     return fig
