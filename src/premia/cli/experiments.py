@@ -130,7 +130,7 @@ def runs(
     frame = st.runs()
     params = [c for c in frame.columns if c not in CATALOG_COLUMNS]
     table = Table(title=f"{store}: {_counts(st)}")
-    cols = ["run_id", "status", "seed", "replicate", *params, "sim_time_s", "error"]
+    cols = ["run_id", "status", "seed", "replicate", *params, "sim_time_s"]
     for c in cols:
         table.add_column(c, overflow="fold", no_wrap=c in ("run_id", "status", "seed"))
     for _, row in frame.head(limit).iterrows():
@@ -138,6 +138,13 @@ def runs(
     console.print(table)
     if len(frame) > limit:
         console.print(f"({len(frame) - limit} more; use --limit or premia query)")
+    failed = frame[frame.status == "failed"]
+    for _, row in failed.head(10).iterrows():
+        console.print(f"failed {row.run_id}: {row.error}", soft_wrap=True, markup=False,
+                      highlight=False)
+    if len(failed) > 10:
+        console.print(f"({len(failed) - 10} more failures: premia query {store} "
+                      "\"SELECT run_id, error FROM runs WHERE status = 'failed'\")")
 
 
 def _cell(value: Any, digits: int | None = None) -> str:
