@@ -17,6 +17,8 @@ class FakeResult:
     def __init__(self, effect: float, verdict: str, seeds: int) -> None:
         self.effect, self.verdict, self.seeds = effect, verdict, seeds
         self.ci = (effect - 0.1, effect + 0.1)
+        self.criteria = [{"name": "cost", "effect": effect, "verdict": verdict},
+                         {"name": "markup", "effect": -effect, "verdict": "holds"}]
 
 
 @pytest.fixture
@@ -50,6 +52,8 @@ def test_phase_grid_verdicts_boundary_and_outputs(tmp_path, fake_claim):
     assert cells.loc[(0.0, 100), "verdict"] == "holds"
     assert cells.loc[(1.0, 300), "verdict"] == "fails"
     assert cells.loc[(0.5, 300), "effect"] == pytest.approx(1.0)
+    assert cells.loc[(0.5, 300), "markup_effect"] == pytest.approx(-1.0)
+    assert (res.cells.cost_verdict == res.cells.verdict).all()
     expected = boundary(res.cells.verdict.to_numpy().reshape(3, 3)).ravel()
     assert res.cells.boundary.tolist() == expected.tolist() and expected.any()
     csv = pd.read_csv(tmp_path / "phase-C4.csv")

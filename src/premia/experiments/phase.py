@@ -31,13 +31,22 @@ VERDICT_COLOURS = {"holds": "#1b7837", "fails": "#b2182b", "inconclusive": "#7f7
 
 
 def run_cell(task: CellTask) -> dict[str, Any]:
-    """One cell: the claim over its seeds with the cell's overrides (run in a worker)."""
+    """One cell: the claim over its seeds with the cell's overrides (run in a worker).
+
+    The cell holds the claim's headline effect (its first criterion), 95% interval and
+    combined verdict, plus ``<criterion>_effect`` and ``<criterion>_verdict`` for each of
+    the claim's criteria.
+    """
     from premia.claims import run_claim
 
     claim_id, seeds, overrides, periods = task
     res = run_claim(claim_id, seeds=seeds, overrides=overrides, workers=1, periods=periods)
-    return {"effect": float(res.effect), "ci_lo": float(res.ci[0]), "ci_hi": float(res.ci[1]),
+    cell = {"effect": float(res.effect), "ci_lo": float(res.ci[0]), "ci_hi": float(res.ci[1]),
             "verdict": res.verdict, "seeds": int(res.seeds)}
+    for crit in getattr(res, "criteria", None) or []:
+        cell[f"{crit['name']}_effect"] = float(crit["effect"])
+        cell[f"{crit['name']}_verdict"] = str(crit["verdict"])
+    return cell
 
 
 def boundary(verdicts: np.ndarray) -> np.ndarray:
@@ -64,7 +73,7 @@ class PhaseResult:
         claim: the claim id.
         x, y: the two axes.
         cells: one row per cell: x, y values (columns named by the paths), effect,
-            ci_lo, ci_hi, verdict, seeds, boundary.
+            ci_lo, ci_hi, verdict, seeds, per-criterion effects and verdicts, boundary.
     """
 
     claim: str
