@@ -21,7 +21,15 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.demand import CHUNK, Offer, _utilities, pack
+from premia.model.demand import (
+    CHUNK,
+    FAST,
+    Offer,
+    _block_weights,
+    _dot_lanes,
+    _transpose_block,
+    pack,
+)
 
 
 def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.ndarray,
@@ -30,39 +38,71 @@ def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.nd
     return np.maximum(unit_cost, price * np.exp(speed * (utilization - target)))
 
 
-@nb.njit(cache=True, parallel=True)
-def _logit_derivatives(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m):
+@nb.njit(cache=True, parallel=True, fastmath=FAST)
+def _markup_terms(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
+                  members, group_start):
+    """s_j, Lambda_jj and [(O * Gamma)^T (p - c^)]_j of one market, in O(consumers x goods).
+
+    With P_ij the choice probabilities and owners o(j),
+
+        s_j = sum_i P_ij,   Lambda_jj = sum_i gamma_i P_ij,
+        [(O * Gamma)^T m]_j = sum_i gamma_i P_ij A_{i,o(j)},  A_ig = sum_{k: o(k)=g} P_ik m_k,
+
+    so the J x J matrix Gamma is never formed. ``members[group_start[g]:group_start[g+1]]``
+    are the market-local indices of owner g's goods.
+    """
     n = alpha.shape[0]
     size = hi - lo
     n_chunks = (n + CHUNK - 1) // CHUNK
+    n_cul, n_cre = affinity.shape[1], follows.shape[1]
     s_part = np.zeros((n_chunks, size))
     l_part = np.zeros((n_chunks, size))
-    g_part = np.zeros((n_chunks, size, size))
+    t_part = np.zeros((n_chunks, size))
+    gamma_c = off[5][lo]
     for ch in nb.prange(n_chunks):
-        v = np.empty(size)
-        e = np.empty(size)
-        for i in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
-            vmax = _utilities(i, lo, hi, alpha, gfac, affinity, awareness, follows, off, v, e)
-            top = max(vmax, v0m)
-            total = np.exp(v0m - top)
-            for j in range(size):
-                v[j] = e[j] * np.exp(v[j] - top) if e[j] > 0.0 else 0.0
-                total += v[j]
-            gamma_i = off[5][lo] * gfac[i]
-            for j in range(size):
-                pj = v[j] / total
-                s_part[ch, j] += pj
-                l_part[ch, j] += gamma_i * pj
-                for k in range(size):
-                    g_part[ch, j, k] += gamma_i * pj * v[k] / total
+        i0 = ch * CHUNK
+        b = min(n, i0 + CHUNK) - i0
+        V, E = np.empty((size, CHUNK)), np.empty((size, CHUNK))
+        top, total = np.empty(CHUNK), np.empty(CHUNK)
+        scale, w_lam, w_gam, held = (np.empty(CHUNK), np.empty(CHUNK), np.empty(CHUNK),
+                                     np.empty(CHUNK))
+        aff = np.zeros((max(n_cul, 1), CHUNK))
+        awa = np.empty((n_cul, CHUNK))
+        fol = np.zeros((max(n_cre, 1), CHUNK), follows.dtype)
+        taste, pfac = np.empty(CHUNK), np.empty(CHUNK)
+        for i in range(b):
+            taste[i] = alpha[i0 + i]
+            pfac[i] = gfac[i0 + i]
+        _transpose_block(affinity, i0, b, aff)
+        _transpose_block(awareness, i0, b, awa)
+        _transpose_block(follows, i0, b, fol)
+        _block_weights(b, lo, hi, taste, pfac, aff, awa, fol, off, v0m, V, E, top, total)
+        for i in range(b):
+            scale[i] = 1.0 / total[i]
+            w_lam[i] = gamma_c * pfac[i] * scale[i]
+            w_gam[i] = w_lam[i] * scale[i]
+        for j in range(size):
+            s_part[ch, j] = _dot_lanes(V, scale, j, b)
+            l_part[ch, j] = _dot_lanes(V, w_lam, j, b)
+        for g in range(group_start.shape[0] - 1):
+            held[:b] = 0.0
+            for r in range(group_start[g], group_start[g + 1]):
+                k = members[r]
+                for i in range(b):
+                    held[i] += V[k, i] * margin[k]
+            for i in range(b):
+                held[i] *= w_gam[i]
+            for r in range(group_start[g], group_start[g + 1]):
+                k = members[r]
+                t_part[ch, k] = _dot_lanes(V, held, k, b)
     s = np.zeros(size)
     lam = np.zeros(size)
-    gam = np.zeros((size, size))
+    t = np.zeros(size)
     for ch in range(n_chunks):
         s += s_part[ch]
         lam += l_part[ch]
-        gam += g_part[ch]
-    return s, lam, gam
+        t += t_part[ch]
+    return s, lam, t
 
 
 def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
@@ -92,17 +132,20 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         lo, hi = int(offer.offsets[m]), int(offer.offsets[m + 1])
         if hi == lo:
             continue
-        own = (owner[lo:hi, None] == owner[None, lo:hi]).astype(float)
+        _, group = np.unique(owner[lo:hi], return_inverse=True)
+        members = np.argsort(group, kind="stable").astype(np.int64)
+        group_start = np.searchsorted(group[members], np.arange(group.max() + 2)).astype(
+            np.int64)
         c = costs[lo:hi]
         for it in range(1, max_iter + 1):
             offer.price[:] = prices
-            s, lam, gam = _logit_derivatives(
+            margin = prices[lo:hi] - c
+            s, lam, t = _markup_terms(
                 consumers.quality_taste, consumers.price_factor, consumers.affinity,
                 consumers.awareness, consumers.follows, lo, hi, pack(offer, eta),
-                float(offer.outside_utility[m]),
+                float(offer.outside_utility[m]), margin, members, group_start,
             )
-            margin = prices[lo:hi] - c
-            zeta = ((own * gam).T @ margin + s) / np.maximum(lam, 1e-300)
+            zeta = (t + s) / np.maximum(lam, 1e-300)
             new = c + zeta
             change = np.max(np.abs(new - prices[lo:hi]) / np.abs(new))
             prices[lo:hi] = new
