@@ -101,6 +101,8 @@ class Economy:
             f.price[offer.slots] = pricing.adaptive_prices(
                 f.price[offer.slots], f.unit_cost[offer.slots], f.utilization[offer.slots],
                 p.cat["price_speed"][c], p.cat["target_utilization"][c])
+        else:  # an event at period 0 may have raised costs: never price below them
+            f.price[offer.slots] = np.maximum(f.price[offer.slots], f.unit_cost[offer.slots])
         offer.price[:] = f.price[offer.slots]
 
     @property
