@@ -22,6 +22,7 @@ from premia.loading import apply_overrides, read_toml, validate_raw
 from premia.model import accounts
 from premia.model.demand import Offer
 from premia.model.engine import Economy
+from premia.results import Results
 from premia.scenario import Scenario
 
 DATA = Path(__file__).parent / "data"
@@ -106,3 +107,30 @@ def watch(monkeypatch: pytest.MonkeyPatch):
         return eco
 
     return build
+
+
+SHARES = {
+    "firms": ["authenticity", "utilization", "modern_share", "interpretation_right"],
+    "categories": ["utilization", "hhi"],
+    "cultures": ["mean_affinity", "accepting_share", "aware_share", "media_reach"],
+    "regions": ["poverty_headcount", "gini"],
+}
+
+
+def assert_sane(res: Results) -> None:
+    """No NaN or inf anywhere; prices, costs and sales non-negative; shares in [0, 1]."""
+    for name, table in res.tables.items():
+        df = table.to_pandas()
+        numeric = df.select_dtypes(include=[np.number, "bool"])
+        values = numeric.to_numpy(dtype=float)
+        assert np.all(np.isfinite(values)), f"{name} has NaN or inf in " + ", ".join(
+            c for c in numeric if not np.all(np.isfinite(numeric[c].to_numpy(float))))
+        for col in SHARES.get(name, []):
+            assert df[col].between(0.0, 1.0).all(), f"{name}.{col} leaves [0, 1]"
+    firms = res.firms
+    for col in ("price", "unit_cost", "effective_cost", "demand", "sales", "capacity",
+                "revenue", "rd_spend", "wages"):
+        assert (firms[col] >= 0).all(), f"firms.{col} < 0"
+    assert (firms.price >= firms.unit_cost).all(), "a price below unit production cost"
+    assert (firms.sales <= firms.capacity * (1 + 1e-12)).all()
+    assert (firms.sales <= firms.demand * (1 + 1e-12)).all()

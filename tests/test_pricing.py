@@ -139,3 +139,14 @@ def test_scarce_capacity_keeps_prices_above_cost():
     assert np.all(f.utilization[craft] == 1.0)
     # full utilisation: exp(psi (1 - u*)) per period, 23 periods
     np.testing.assert_allclose(f.price[craft], first * np.exp(0.05 * 0.15 * 23), rtol=1e-9)
+
+
+def test_event_at_period_zero_that_raises_costs_does_not_leave_prices_below_cost():
+    """Modernizing at t = 0 when machine work costs more than handwork (found by hypothesis)."""
+    sc = small(periods=2, overrides={"category.embroidery.hand_cost": 1.0, "event.0.at": 0})
+    eco = Economy(sc, 0)
+    eco.step()
+    f = eco.state.firms
+    craft = f.alive & (f.category == 2)
+    assert np.all(f.unit_cost[craft] == 60.0)
+    assert np.all(f.price[craft] >= f.unit_cost[craft])
