@@ -242,6 +242,9 @@ class Creator(Strict):
     promotion: float = Field(0.0, ge=0, le=1e9, description="promotion budget, yuan/month")
     bass_p: float = Field(0.001, ge=0, le=1, description="external follow hazard per month")
     bass_q: float = Field(0.05, ge=0, le=1, description="internal follow hazard per month")
+    audience: Share = Field(
+        1.0, description="Bass market potential m: share of consumers who could ever follow"
+    )
     uplift: float = Field(0.5, ge=0, le=100, description="meaning added to coop goods (utils)")
     cooperative: list[int] = Field(
         default_factory=list, description="indices of [[firms]] groups in the cooperative"

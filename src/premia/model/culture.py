@@ -15,7 +15,8 @@ Following a creator is a Bass process: a non-follower starts following with prob
 
     1 - exp(-(p_z + q_z fbar_N(i),z)),   p_z = bass_p + media_efficiency x promotion,
 
-where fbar is the share of i's neighbours who follow. Followers are aware of the
+where fbar is the share of i's neighbours who follow. Only the creator's potential
+audience (a share ``audience`` of consumers drawn once, Bass's market potential m) can follow. Followers are aware of the
 cooperative's goods, which carry the creator's content uplift in their meaning. A creator
 earns ``income_per_follower`` per follower (in people) and a commission on cooperative
 revenue, which the cooperative's firms pay.
@@ -51,6 +52,8 @@ class CultureDynamics:
         self.creator_q = np.array([z.bass_q for z in sc.creator])
         self.commission_rate = np.array([z.commission for z in sc.creator])
         self.per_follower = np.array([z.income_per_follower for z in sc.creator])
+        audience = np.array([z.audience for z in sc.creator])
+        self.audience = rng.random((n, len(sc.creator))) < audience
         self.reach = np.zeros(len(sc.culture))
         self.commission = np.zeros(len(sc.creator))
         self.coop_sales = np.zeros(len(sc.creator))
@@ -97,7 +100,7 @@ class CultureDynamics:
         c = state.consumers
         share = neighbour_mean(self.W, c.follows.astype(np.float64))
         hazard = 1.0 - np.exp(-(self.creator_p + self.creator_q * share))
-        new = (u < hazard) & state.creator_active[None, :] & (c.follows == 0)
+        new = (u < hazard) & self.audience & state.creator_active[None, :] & (c.follows == 0)
         c.follows[new] = 1
 
     def uplift(self, state: State) -> np.ndarray:
