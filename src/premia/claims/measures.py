@@ -16,7 +16,7 @@ from premia.results import Results
 def tail(frame: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
     """Rows of the last ``share`` of periods."""
     last = int(frame["period"].max())
-    first = last - max(1, int(round((last + 1) * share))) + 1
+    first = last - max(1, round((last + 1) * share)) + 1
     return frame[frame["period"] >= first]
 
 

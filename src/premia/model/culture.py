@@ -16,8 +16,9 @@ Following a creator is a Bass process: a non-follower starts following with prob
     1 - exp(-(p_z + q_z fbar_N(i),z)),   p_z = bass_p + media_efficiency x promotion,
 
 where fbar is the share of i's neighbours who follow. Only the creator's potential
-audience (a share ``audience`` of consumers drawn once, Bass's market potential m) can follow. Followers are aware of the
-cooperative's goods, which carry the creator's content uplift in their meaning. A creator
+audience (a share ``audience`` of consumers drawn once, Bass's market potential m) can
+follow. Followers are aware of the cooperative's goods, which carry the creator's content
+uplift in their meaning. A creator
 earns ``income_per_follower`` per follower (in people) and a commission on cooperative
 revenue, which the cooperative's firms pay.
 """
