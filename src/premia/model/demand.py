@@ -31,6 +31,7 @@ from numba.core import types
 from numba.extending import intrinsic
 
 CHUNK = 1024
+PARALLEL_MIN = 8 * CHUNK  # consumers from which the kernels use the thread pool
 
 
 @dataclass
@@ -263,9 +264,9 @@ def _transpose_block(src, i0, b, dst):
             dst[k, i] = src[i0 + i, k]
 
 
-@nb.njit(cache=True, parallel=True, fastmath=FAST)
-def _demand_kernel(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
-                   weight, sampled, uniforms, bought):
+@nb.njit(inline="always", fastmath=FAST)
+def _demand_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                 weight, sampled, uniforms, bought):
     n = alpha.shape[0]
     n_markets = offsets.shape[0] - 1
     n_goods = offsets[n_markets]
@@ -327,6 +328,30 @@ def _demand_kernel(alpha, gfac, affinity, awareness, follows, offsets, off, phi,
     return demand, cs
 
 
+@nb.njit(cache=True, parallel=True, fastmath=FAST)
+def _demand_parallel(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                     weight, sampled, uniforms, bought):
+    return _demand_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                        weight, sampled, uniforms, bought)
+
+
+@nb.njit(cache=True, fastmath=FAST)
+def _demand_serial(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                   weight, sampled, uniforms, bought):
+    return _demand_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                        weight, sampled, uniforms, bought)
+
+
+def use_threads(consumers: int) -> bool:
+    """Whether a kernel over ``consumers`` should run on the thread pool.
+
+    Small problems run serially: waking worker threads costs more than it saves (and a
+    lot more on a loaded machine). Results are identical either way, because every
+    reduction runs over the same fixed chunks in the same order.
+    """
+    return consumers >= PARALLEL_MIN and nb.get_num_threads() > 1
+
+
 @nb.njit(cache=True, inline="always")
 def _sample_block(i0, b, lo, hi, m, phi_m, v0m, V, top, total, uniforms, off, weight, dem,
                   ch, got):
@@ -377,7 +402,8 @@ def expected_demand(offer: Offer, consumers, eta: float, weight: float,
     n_markets = offer.offsets.shape[0] - 1
     if uniforms is None:
         uniforms = np.zeros((1, n_markets, 2))
-    return _demand_kernel(
+    kernel = _demand_parallel if use_threads(consumers.quality_taste.size) else _demand_serial
+    return kernel(
         consumers.quality_taste, consumers.price_factor, consumers.affinity,
         consumers.awareness, consumers.follows, offer.offsets, pack(offer, eta),
         offer.purchase_rate, offer.outside_utility, float(weight), bool(sampled), uniforms,
@@ -385,9 +411,9 @@ def expected_demand(offer: Offer, consumers, eta: float, weight: float,
     )
 
 
-@nb.njit(cache=True, parallel=True)
-def _spending_kernel(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
-                     weight, served):
+@nb.njit(inline="always")
+def _spending_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                   weight, served):
     n = alpha.shape[0]
     n_markets = offsets.shape[0] - 1
     width = 1
@@ -411,6 +437,20 @@ def _spending_kernel(alpha, gfac, affinity, awareness, follows, offsets, off, ph
     return spend
 
 
+@nb.njit(cache=True, parallel=True)
+def _spending_parallel(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                       weight, served):
+    return _spending_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                          weight, served)
+
+
+@nb.njit(cache=True)
+def _spending_serial(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                     weight, served):
+    return _spending_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v0,
+                          weight, served)
+
+
 def consumer_spending(offer: Offer, consumers, eta: float, weight: float,
                       served: np.ndarray) -> np.ndarray:
     """Each consumer's expected spending after rationing (served share per good).
@@ -418,7 +458,9 @@ def consumer_spending(offer: Offer, consumers, eta: float, weight: float,
     Computed consumer by consumer, independently of the firms' accounts, so that the
     money identity (spending = revenue) can be checked.
     """
-    return _spending_kernel(
+    kernel = (_spending_parallel if use_threads(consumers.quality_taste.size)
+              else _spending_serial)
+    return kernel(
         consumers.quality_taste, consumers.price_factor, consumers.affinity,
         consumers.awareness, consumers.follows, offer.offsets, pack(offer, eta),
         offer.purchase_rate, offer.outside_utility, float(weight), served,

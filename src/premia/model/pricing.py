@@ -29,6 +29,7 @@ from premia.model.demand import (
     _dot_lanes,
     _transpose_block,
     pack,
+    use_threads,
 )
 
 
@@ -38,9 +39,9 @@ def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.nd
     return np.maximum(unit_cost, price * np.exp(speed * (utilization - target)))
 
 
-@nb.njit(cache=True, parallel=True, fastmath=FAST)
-def _markup_terms(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                  members, group_start):
+@nb.njit(inline="always", fastmath=FAST)
+def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
+                 members, group_start):
     """s_j, Lambda_jj and [(O * Gamma)^T (p - c^)]_j of one market, in O(consumers x goods).
 
     With P_ij the choice probabilities and owners o(j),
@@ -105,6 +106,20 @@ def _markup_terms(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, m
     return s, lam, t
 
 
+@nb.njit(cache=True, parallel=True, fastmath=FAST)
+def _markup_parallel(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
+                     members, group_start):
+    return _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
+                        members, group_start)
+
+
+@nb.njit(cache=True, fastmath=FAST)
+def _markup_serial(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
+                   members, group_start):
+    return _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
+                        members, group_start)
+
+
 def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
                 owner: np.ndarray, tol: float = 1e-13, max_iter: int = 10_000
                 ) -> tuple[np.ndarray, int]:
@@ -137,10 +152,12 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         group_start = np.searchsorted(group[members], np.arange(group.max() + 2)).astype(
             np.int64)
         c = costs[lo:hi]
+        kernel = (_markup_parallel if use_threads(consumers.quality_taste.size)
+                  else _markup_serial)
         for it in range(1, max_iter + 1):
             offer.price[:] = prices
             margin = prices[lo:hi] - c
-            s, lam, t = _markup_terms(
+            s, lam, t = kernel(
                 consumers.quality_taste, consumers.price_factor, consumers.affinity,
                 consumers.awareness, consumers.follows, lo, hi, pack(offer, eta),
                 float(offer.outside_utility[m]), margin, members, group_start,
