@@ -11,13 +11,23 @@ from premia.model.demand import choice_probabilities, consumer_spending, expecte
 
 
 def _market_state(watch, name="minimal", periods=3, seed=3, **kw):
+    """Run a few periods and return the economy and its last period's market."""
     eco = watch(small(name, periods=periods, **kw), seed)
     eco.run()
     return eco, eco.periods[-1]
 
 
-def test_choice_probabilities_sum_to_one(watch):
-    eco, per = _market_state(watch)
+# minimal: full awareness of commodity goods; content: partial awareness, a creator's
+# followers, and the country-of-origin halo on
+MARKETS = pytest.mark.parametrize("name,overrides", [
+    ("minimal", {}),
+    ("content", {"consumers.halo": 1.5}),
+])
+
+
+@MARKETS
+def test_choice_probabilities_sum_to_one(watch, name, overrides):
+    eco, per = _market_state(watch, name, overrides=overrides)
     offer, consumers = per.offer, per.consumers
     for m in range(offer.offsets.size - 1):
         if offer.offsets[m + 1] == offer.offsets[m]:
@@ -29,9 +39,13 @@ def test_choice_probabilities_sum_to_one(watch):
         assert np.all(probs[:, 0] > 0.0), "the outside option always has positive probability"
 
 
-def test_kernel_demand_equals_reference_probabilities(watch):
+@MARKETS
+def test_kernel_demand_equals_reference_probabilities(watch, name, overrides):
     """The numba kernel's expected demand is sum_i w phi P_ij of the NumPy reference."""
-    eco, per = _market_state(watch)
+    eco, per = _market_state(watch, name, overrides=overrides)
+    if name == "content":
+        c = per.consumers
+        assert 0 < c.awareness.mean() < 1 and c.follows.sum() > 0
     offer, consumers = per.offer, per.consumers
     demand, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
     for m in range(offer.offsets.size - 1):
@@ -44,8 +58,9 @@ def test_kernel_demand_equals_reference_probabilities(watch):
     np.testing.assert_allclose(demand, per.demand, rtol=1e-12)
 
 
-def test_consumer_surplus_is_the_inclusive_value(watch):
-    eco, per = _market_state(watch)
+@MARKETS
+def test_consumer_surplus_is_the_inclusive_value(watch, name, overrides):
+    eco, per = _market_state(watch, name, overrides=overrides)
     offer, consumers = per.offer, per.consumers
     _, surplus = expected_demand(offer, consumers, eco.eta, consumers.weight)
     for m in range(offer.offsets.size - 1):
@@ -59,9 +74,10 @@ def test_consumer_surplus_is_the_inclusive_value(watch):
         assert surplus[m] == pytest.approx(ref, rel=1e-10)
 
 
-def test_sampled_demand_averages_to_expected_demand(watch):
+@MARKETS
+def test_sampled_demand_averages_to_expected_demand(watch, name, overrides):
     """Mean sampled demand over many draws matches expected demand (z-score bound)."""
-    eco, per = _market_state(watch, consumers=400)
+    eco, per = _market_state(watch, name, consumers=400, overrides=overrides)
     offer, consumers = per.offer, per.consumers
     n, n_markets = consumers.income.size, offer.offsets.size - 1
     expected, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
@@ -112,3 +128,17 @@ def test_money_identity_spending_equals_revenue(watch, overrides):
     assert len(eco.periods) == 8
     if overrides:
         assert rationed_periods == 8, "the scarce-capacity case must ration every period"
+
+
+def test_kernel_shares_sum_to_one_when_nobody_stays_out(watch):
+    """With v0 = -50 the outside option is never taken: total demand is w phi n exactly."""
+    over = {f"category.{c}.outside_utility": -50.0 for c in ("goods", "phones", "embroidery")}
+    eco, per = _market_state(watch, overrides={**over, "culture.miao.awareness_elsewhere": 1.0,
+                                               "culture.miao.awareness_home": 1.0})
+    offer, consumers = per.offer, per.consumers
+    demand, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    n = consumers.income.size
+    for m in range(offer.offsets.size - 1):
+        lo, hi = offer.offsets[m], offer.offsets[m + 1]
+        total = consumers.weight * n * offer.purchase_rate[m]
+        assert demand[lo:hi].sum() == pytest.approx(total, rel=1e-12)
