@@ -3,12 +3,13 @@
 Every cell ``(x, y)`` runs :func:`premia.claims.run_claim` with
 ``overrides={x_path: x, y_path: y}`` over ``seeds`` seeds. A cell is on the *boundary*
 when one of its four neighbours has another verdict; the heatmap marks those cells.
-Each cell's result is cached as ``<cache>/<hash>.json`` (written atomically), so an
-interrupted diagram resumes.
+Each cell's result is cached as ``<cache>/<hash>.json`` (written atomically, keyed by the
+cell and the content of the claim's scenario file), so an interrupted diagram resumes.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -137,8 +138,19 @@ class PhaseResult:
         return {"csv": csv, "html": html, "md": md}
 
 
-def _key(task: CellTask) -> str:
-    text = json.dumps(task, sort_keys=True, default=str)
+def _scenario_digest(claim: str) -> str:
+    """A hash of the claim's scenario file, so cached cells of an edited scenario are redone."""
+    from premia.catalog import resolve
+    from premia.claims import CLAIMS
+
+    try:
+        return hashlib.sha256(Path(resolve(CLAIMS[claim].scenario)).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _key(task: CellTask, digest: str = "") -> str:
+    text = json.dumps([task, digest], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -176,14 +188,16 @@ def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
     if cache is None and out is not None:
         cache = Path(out) / f".phase-{claim}-cells"
     cache = Path(cache) if cache is not None else None
+    digest = _scenario_digest(claim)
+    key = functools.partial(_key, digest=digest)
     found = {}
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
         for t in tasks:
-            f = cache / f"{_key(t)}.json"
+            f = cache / f"{key(t)}.json"
             if f.is_file():
-                found[_key(t)] = json.loads(f.read_text())
-    todo = [t for t in tasks if _key(t) not in found]
+                found[key(t)] = json.loads(f.read_text())
+    todo = [t for t in tasks if key(t) not in found]
     if progress:
         progress(len(found), len(tasks))
     if todo:
@@ -191,14 +205,14 @@ def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
             for task, cell, error in pool.map_unordered(run_cell, todo):
                 if error is not None:
                     raise error
-                found[_key(task)] = cell
+                found[key(task)] = cell
                 if cache is not None:
-                    tmp = cache / f".{_key(task)}.{os.getpid()}.tmp"
+                    tmp = cache / f".{key(task)}.{os.getpid()}.tmp"
                     tmp.write_text(json.dumps(cell))
-                    tmp.replace(cache / f"{_key(task)}.json")
+                    tmp.replace(cache / f"{key(task)}.json")
                 if progress:
                     progress(len(found), len(tasks))
-    rows = [{x.path: t[2][x.path], y.path: t[2][y.path], **found[_key(t)]} for t in tasks]
+    rows = [{x.path: t[2][x.path], y.path: t[2][y.path], **found[key(t)]} for t in tasks]
     cells = pd.DataFrame(rows)
     verdicts = cells.verdict.to_numpy().reshape(len(y.values), len(x.values))
     cells["boundary"] = boundary(verdicts).ravel()
