@@ -83,28 +83,41 @@ class PhaseResult:
     cells: pd.DataFrame
 
     def figure(self) -> Any:
-        """A plotly heatmap of the effect, verdicts as text, boundary cells marked."""
+        """A plotly heatmap of the effect with the verdict in each cell and boundary cells
+        outlined; a menu switches to each criterion's effect and verdict."""
         import plotly.graph_objects as go
 
         xs, ys = list(self.x.values), list(self.y.values)
         grid = self.cells.set_index([self.y.path, self.x.path])
-        z = [[grid.loc[(yv, xv), "effect"] for xv in xs] for yv in ys]
-        text = [[grid.loc[(yv, xv), "verdict"] for xv in xs] for yv in ys]
-        fig = go.Figure(go.Heatmap(
-            x=[str(v) for v in xs], y=[str(v) for v in ys], z=z, text=text,
-            texttemplate="%{text}<br>%{z:.3g}", colorscale="RdBu", zmid=0,
-            colorbar={"title": "effect"},
-            hovertemplate=f"{self.x.path}=%{{x}}<br>{self.y.path}=%{{y}}<br>"
-                          "effect=%{z:.4g}<br>%{text}<extra></extra>"))
+        layers = [("effect", "verdict", "headline effect, combined verdict")]
+        layers += [(c, c.replace("_effect", "_verdict"), c.replace("_effect", ""))
+                   for c in self.cells.columns
+                   if c.endswith("_effect") and c.replace("_effect", "_verdict") in grid]
+        fig = go.Figure()
+        for i, (zcol, tcol, label) in enumerate(layers):
+            fig.add_heatmap(
+                x=[str(v) for v in xs], y=[str(v) for v in ys], name=label, visible=i == 0,
+                z=[[grid.loc[(yv, xv), zcol] for xv in xs] for yv in ys],
+                text=[[grid.loc[(yv, xv), tcol] for xv in xs] for yv in ys],
+                texttemplate="%{text}<br>%{z:.3g}", colorscale="RdBu", zmid=0,
+                colorbar={"title": "effect"},
+                hovertemplate=f"{self.x.path}=%{{x}}<br>{self.y.path}=%{{y}}<br>"
+                              "effect=%{z:.4g}<br>%{text}<extra></extra>")
         edge = self.cells[self.cells.boundary]
         fig.add_scatter(x=[str(v) for v in edge[self.x.path]],
                         y=[str(v) for v in edge[self.y.path]], mode="markers",
                         name="verdict changes next door",
                         marker={"symbol": "square-open", "size": 34, "color": "black",
                                 "line": {"width": 3}})
+        n = len(layers)
+        buttons = [{"label": label, "method": "update",
+                    "args": [{"visible": [j == i for j in range(n)] + [True]}]}
+                   for i, (_, _, label) in enumerate(layers)]
         fig.update_layout(title=f"{self.claim}: effect and verdict", xaxis_title=self.x.path,
                           yaxis_title=self.y.path, template="plotly_white",
-                          legend={"orientation": "h", "y": -0.2})
+                          legend={"orientation": "h", "y": -0.2},
+                          updatemenus=[{"buttons": buttons, "x": 1.0, "y": 1.15,
+                                        "xanchor": "right"}] if n > 1 else [])
         return fig
 
     def summary(self) -> str:
@@ -116,6 +129,13 @@ class PhaseResult:
                  "| verdict | cells |", "|---|---|"]
         for v, n in self.cells.verdict.value_counts().items():
             lines.append(f"| {v} | {n} |")
+        crits = [c[:-len("_verdict")] for c in self.cells.columns if c.endswith("_verdict")]
+        if crits:
+            lines += ["", "Per criterion (cells holds / inconclusive / fails; mean effect):", ""]
+            for c in crits:
+                n = self.cells[f"{c}_verdict"].value_counts()
+                lines.append(f"- {c}: {n.get('holds', 0)} / {n.get('inconclusive', 0)} / "
+                             f"{n.get('fails', 0)}; {self.cells[f'{c}_effect'].mean():.4g}")
         lines += ["", "Boundary cells (a neighbour has another verdict):", ""]
         edge = self.cells[self.cells.boundary]
         lines += [f"- {self.x.path}={r[self.x.path]}, {self.y.path}={r[self.y.path]}: "
