@@ -1,0 +1,111 @@
+"""Entry, exit, capacity growth and the books the tables report (DESIGN §1.6, §1.8)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import small
+
+import premia
+from premia.model.engine import Economy
+
+
+def test_bankrupt_firm_exits_after_trading_its_last_period():
+    eco = Economy(small(periods=4, drop_events=True), 1)
+    eco.step()
+    f = eco.state.firms
+    fixed = 2.0 * f.capacity[20]  # embroidery: kappa = 2 per unit of capacity
+    f.cash[20] = -12.0 * fixed - 1e6  # far below the floor of 12 months of fixed cost
+    eco.step()
+    assert not f.alive[20] and f.alive[21]
+    eco.run()
+    firms = eco.recorder.tables()["firms"].to_pandas()
+    rows = firms[firms.firm == f.firm_id[20]]
+    assert list(rows.period) == [0, 1] and list(rows.alive) == [True, False]
+
+
+def test_full_solvent_firms_grow_capacity():
+    over = {"category.embroidery.capacity_growth": 0.1, "firms.2.capacity": 20.0}
+    eco = Economy(small(periods=6, drop_events=True, overrides=over), 1)
+    eco.run()
+    firms = eco.recorder.tables()["firms"].to_pandas()
+    craft = firms[firms.category == "embroidery"].groupby("period").capacity.mean()
+    assert (firms[firms.category == "embroidery"].utilization == 1.0).all()
+    np.testing.assert_allclose(craft.to_numpy(), 20.0 * 1.1 ** np.arange(6), rtol=1e-12)
+    goods = firms[firms.category == "goods"].groupby("period").capacity.mean()
+    assert goods.nunique() == 1, "under-used firms do not grow"
+
+
+@pytest.mark.parametrize("home_share", [0.0, 1.0])
+def test_culture_entrants_are_imitators_unless_from_home(home_share):
+    over = {"category.embroidery.entry_push": 3.0, "category.embroidery.entry_home_share":
+            home_share, "category.embroidery.imitator_right": 0.3,
+            "category.embroidery.imitator_modern_share": 0.9}
+    res = premia.simulate(small(periods=6, drop_events=True, overrides=over), seed=2)
+    firms = res.firms
+    craft = firms[firms.category == "embroidery"]
+    entrants = craft[craft.firm >= 35]
+    assert entrants.firm.nunique() > 5
+    if home_share == 0.0:
+        assert (entrants.region == "coast").all()
+        np.testing.assert_allclose(entrants.interpretation_right, 0.3)
+        np.testing.assert_allclose(entrants.modern_share, 0.9)
+        incumbents = craft[craft.firm < 35]
+        assert (entrants.groupby("period").meaning.max().to_numpy()
+                < incumbents.groupby("period").meaning.min().reindex(
+                    entrants.period.unique()).to_numpy()).all()
+    else:
+        assert (entrants.region == "guizhou").all()
+        assert (entrants.interpretation_right == 1.0).all()
+        assert (entrants.modern_share == 0.0).all()
+
+
+def test_entrants_bring_the_category_mean_initial_cash():
+    over = {"category.goods.entry_push": 2.0, "category.goods.fixed_cost": 0.0,
+            "category.goods.defect_rate": 0.0, "region.coast.transport": 0.0}
+    eco = Economy(small(periods=3, drop_events=True, overrides=over), 3)
+    eco.step()
+    f = eco.state.firms
+    new = f.alive & (f.firm_id >= 35)
+    assert new.sum() > 0
+    np.testing.assert_allclose(f.cash[new], 1.0e6)
+
+
+def test_overcapacity_is_capacity_over_demand():
+    res = premia.simulate(small(periods=5), seed=1)
+    firms = res.firms.groupby(["period", "category"])
+    ratio = firms.capacity.sum() / firms.demand.sum()
+    cats = res.categories.set_index(["period", "category"]).overcapacity
+    np.testing.assert_allclose(cats.loc[ratio.index], ratio, rtol=1e-12)
+
+
+def test_region_mean_income_adds_up():
+    """mean income = base + wage x employed share (of the household sample) + transfers."""
+    over = {"region.city.income_sigma": 0.0, "region.village.income_sigma": 0.0}
+    sc = small("content", periods=6, overrides=over)
+    res = premia.simulate(sc, seed=8)
+    firms, reg, cr = res.firms, res.regions, res.creators
+    regions = {r.id: r for r in sc.region}
+    profits = firms.assign(p=firms.profit.clip(lower=0)).groupby(["period", "region"]).p.sum()
+    for _, row in reg.iterrows():
+        r = regions[row.region]
+        employed = np.floor(min(row.jobs / r.households, 1.0) * 1000 + 0.5) / 1000
+        creator = cr[cr.period == row.period].income.sum() if row.region == "village" else 0.0
+        owners = r.owner_share * profits.get((row.period, row.region), 0.0)
+        expected = r.base_income + r.wage * employed + (owners + creator) / r.households
+        assert row.mean_income == pytest.approx(expected, rel=1e-9)
+    assert (reg.query("region == 'village'").jobs > 0).all()
+
+
+def test_creator_income_is_followers_plus_commission():
+    sc = small("content", periods=6)
+    res = premia.simulate(sc, seed=8)
+    z = sc.creator[0]
+    coop = res.firms[res.firms.cooperative == 0].groupby("period").revenue.sum()
+    cr = res.creators.set_index("period")
+    expected = z.income_per_follower * cr.followers + z.commission * coop.reindex(cr.index)
+    np.testing.assert_allclose(cr.income, expected, rtol=1e-12)
+    assert (coop > 0).all()
+    np.testing.assert_allclose(cr.coop_sales,
+                               res.firms[res.firms.cooperative == 0].groupby("period").sales
+                               .sum().reindex(cr.index), rtol=1e-12)
