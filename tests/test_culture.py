@@ -161,3 +161,26 @@ def test_small_world_is_symmetric_row_stochastic_with_target_degree():
     assert 0.05 < np.mean(ring > degree) < 0.15
     x = np.random.default_rng(0).random((n, 2))
     np.testing.assert_allclose(neighbour_mean(W, x)[5], x[A[5].indices].mean(axis=0))
+
+
+def test_following_with_a_market_potential_saturates_at_the_audience():
+    """Bass with potential m: E[F_{t+1} | F_t] = F_t + (m - F_t)(1 - exp(-(p + q F_t)))."""
+    n, periods = 2000, 40
+    over = {"consumers.network": "mixed", "creator.weaver.bass_p": BASS_P,
+            "creator.weaver.bass_q": BASS_Q, "creator.weaver.audience": 0.6}
+    eco = Economy(small("content", periods=periods, consumers=n, overrides=over), 7)
+    m = eco.culture.audience[:, 0].mean()
+    assert m == pytest.approx(0.6, abs=0.05)
+    f = [0.0]
+    for _ in range(periods):
+        eco.step()
+        f.append(eco.state.consumers.follows[:, 0].mean())
+    f = np.array(f)
+    hazard = 1.0 - np.exp(-(BASS_P + BASS_Q * f[:-1]))
+    mean = f[:-1] + (m - f[:-1]) * hazard
+    sd = np.sqrt(np.maximum(m - f[:-1], 0) * hazard * (1.0 - hazard) / n)
+    z = (f[1:] - mean) / np.maximum(sd, 1e-9)
+    assert np.max(np.abs(z)) < 5.0
+    assert f[-1] <= m + 1e-12 and f[-1] > m - 0.02
+    followers = eco.state.consumers.follows[:, 0].astype(bool)
+    assert np.all(eco.culture.audience[followers, 0]), "only the audience follows"
