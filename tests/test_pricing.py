@@ -150,3 +150,38 @@ def test_event_at_period_zero_that_raises_costs_does_not_leave_prices_below_cost
     craft = f.alive & (f.category == 2)
     assert np.all(f.unit_cost[craft] == 60.0)
     assert np.all(f.price[craft] >= f.unit_cost[craft])
+
+
+def _market_foc(prices, offer, consumers, eta, cost, owner, market):
+    """FOCs of one market of a multi-market offer (consideration weights included)."""
+    lo, hi = offer.offsets[market], offer.offsets[market + 1]
+    offer.price[lo:hi] = prices
+    probs = choice_probabilities(offer, consumers, eta, market)[:, 1:]
+    gamma = offer.price_weight[lo] * consumers.price_factor
+    jac = np.einsum("i,ik,ij->jk", gamma, probs, probs)
+    jac -= np.diag(np.sum(gamma[:, None] * probs, axis=0))
+    own = owner[:, None] == owner[None, :]
+    return probs.sum(axis=0) + (own * jac) @ (prices - cost)
+
+
+def test_nash_with_awareness_followers_and_halo_solves_the_focs():
+    """Culture goods, partial awareness, a creator's followers, the halo and a joint owner."""
+    over = {"scenario.pricing": "nash", "consumers.halo": 1.0, "firms.1.owner": "coop",
+            "firms.2.owner": "coop"}
+    eco = Economy(small("content", periods=4, consumers=400, overrides=over), 6)
+    eco.run()
+    offer = eco.offer()
+    consumers, f = eco.state.consumers, eco.state.firms
+    assert 0 < consumers.awareness.mean() < 1 and consumers.follows.sum() > 0
+    for market in range(2):
+        lo, hi = offer.offsets[market], offer.offsets[market + 1]
+        cost = f.effective_cost[offer.slots[lo:hi]]
+        owner = f.owner[offer.slots[lo:hi]]
+        ours = offer.price[lo:hi].copy()
+        residual = _market_foc(ours, offer, consumers, eco.eta, cost, owner, market)
+        sol = root(_market_foc, cost * 1.5,
+                   args=(offer, consumers, eco.eta, cost, owner, market), tol=1e-13)
+        # hybr may stop on "no further improvement": judge it by its FOC residual
+        assert np.max(np.abs(sol.fun)) < 1e-9 * consumers.income.size
+        np.testing.assert_allclose(ours, sol.x, rtol=1e-8)
+        assert np.max(np.abs(residual)) < 1e-8 * consumers.income.size
