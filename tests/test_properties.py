@@ -103,3 +103,64 @@ def test_random_valid_scenarios_run_without_nan_or_inf(overrides, seed):
     res = premia.simulate(sc, seed=seed)
     assert_sane(res)
     assert res.categories.period.nunique() == sc.scenario.periods
+
+
+EVENTS = st.one_of(
+    st.builds(lambda at, share: {"at": at, "kind": "modernize", "category": "embroidery",
+                                 "share": share}, st.integers(0, 6), SHARE),
+    st.builds(lambda at: {"at": at, "kind": "merge_markets", "category": "embroidery",
+                          "into": "goods"}, st.integers(0, 6)),
+    st.builds(lambda at, b, u: {"at": at, "kind": "media", "culture": "miao", "budget": b,
+                                "until": at + u}, st.integers(0, 6), fl(0.0, 1e12),
+              st.integers(0, 5)),
+    st.builds(lambda at: {"at": at, "kind": "creator", "creator": "weaver"}, st.integers(0, 6)),
+    st.builds(lambda at, push: {"at": at, "kind": "subsidy", "category": "goods",
+                                "push": push}, st.integers(0, 6), fl(0.0, 100.0)),
+    st.builds(lambda at, f: {"at": at, "kind": "shock", "category": "embroidery",
+                             "factor": f}, st.integers(0, 6), fl(1e-3, 100.0)),
+)
+CONTENT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "scenario.pricing": st.sampled_from(["adaptive", "nash"]),
+    "scenario.demand": st.sampled_from(["expected", "sampled"]),
+    "consumers.network": st.sampled_from(["mixed", "small_world"]),
+    "consumers.network_degree": st.integers(2, 200),
+    "consumers.halo": fl(0.0, 20.0),
+    "creator.weaver.quality": fl(0.0, 100.0),
+    "creator.weaver.promotion": fl(0.0, 1e9),
+    "creator.weaver.bass_p": SHARE,
+    "creator.weaver.bass_q": SHARE,
+    "creator.weaver.audience": SHARE,
+    "creator.weaver.uplift": fl(0.0, 100.0),
+    "creator.weaver.commission": SHARE,
+    "creator.weaver.income_per_follower": fl(0.0, 1e4),
+    "culture.miao.capital": fl(0.0, 100.0),
+    "culture.miao.media_efficiency": SHARE,
+    "culture.miao.awareness_elsewhere": SHARE,
+    "category.embroidery.culture_weight": fl(0.0, 100.0),
+    "category.embroidery.entry_push": fl(0.0, 100.0),
+    "category.embroidery.entry_home_share": SHARE,
+    "category.embroidery.imitator_right": SHARE,
+    "region.village.owner_share": SHARE,
+}
+
+
+@st.composite
+def content_scenarios(draw) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    keys = draw(st.lists(st.sampled_from(sorted(CONTENT_FIELDS)), max_size=10, unique=True))
+    out = {key: draw(CONTENT_FIELDS[key]) for key in keys}
+    out["scenario.periods"] = draw(st.integers(1, 8))
+    out["scenario.consumers"] = draw(st.integers(10, 300))
+    out["scenario.max_firms"] = 150
+    events = draw(st.lists(EVENTS, max_size=4))
+    return out, events
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=content_scenarios(), seed=st.integers(0, 2**32))
+def test_random_content_scenarios_with_events_run_cleanly(case, seed):
+    overrides, events = case
+    sc = make_scenario("content", overrides, events=events)
+    res = premia.simulate(sc, seed=seed)
+    assert_sane(res)
+    assert ((res.creators.followers >= 0) & (res.creators.followers <= sc.scenario.population
+                                              * (1 + 1e-12))).all()
