@@ -65,6 +65,16 @@ def firm_profit(res: Results, category: str, region: str | None = None,
     return float(rows["profit"].mean()) if len(rows) else 0.0
 
 
+def firm_net_margin(res: Results, category: str, region: str | None = None) -> float:
+    """Long-run net margin (total profit / total revenue) of matching firms."""
+    f = tail(res.firms)
+    rows = f[f["category"] == category]
+    if region is not None:
+        rows = rows[rows["region"] == region]
+    revenue = float(rows["revenue"].sum())
+    return float(rows["profit"].sum()) / revenue if revenue > 0 else 0.0
+
+
 def firm_markup(res: Results, category: str, region: str | None = None) -> float:
     """Long-run sales-weighted mean markup of matching firms."""
     f = tail(res.firms)

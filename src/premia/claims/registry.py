@@ -261,11 +261,10 @@ _register(Claim(
                   "halo minus without (claimed above 0)",
                   lambda r: ms.firm_markup(r["halo"], "cameras", region="japan")
                   - ms.firm_markup(r["no_halo"], "cameras", region="japan")),
-        Criterion("profit", "mean monthly profit of those firms, with minus without, relative "
-                  "(claimed above 0)",
-                  lambda r: ms.firm_profit(r["halo"], "cameras", region="japan")
-                  / max(abs(ms.firm_profit(r["no_halo"], "cameras", region="japan")), 1.0)
-                  - np.sign(ms.firm_profit(r["no_halo"], "cameras", region="japan"))),
+        Criterion("net_margin", "long-run net margin of those firms, with the halo minus "
+                  "without (claimed above 0)",
+                  lambda r: ms.firm_net_margin(r["halo"], "cameras", region="japan")
+                  - ms.firm_net_margin(r["no_halo"], "cameras", region="japan")),
     ],
 ))
 
