@@ -109,3 +109,20 @@ def test_markup_column_is_price_over_cost():
     rows = firms[firms.period == 3].groupby("category")
     np.testing.assert_allclose(last.revenue, rows.revenue.sum().reindex(last.index), rtol=1e-12)
     assert isinstance(last, pd.DataFrame)
+
+
+def test_category_table_aggregates_the_firms_table():
+    res = premia.simulate(small(periods=5, overrides={"event.0.at": 2}), seed=3)
+    firms = res.firms.assign(cost=lambda d: d.unit_cost * d.sales,
+                             pv=lambda d: d.price * d.sales)
+    g = firms.groupby(["period", "category"])
+    cats = res.categories.set_index(["period", "category"]).loc[g.size().index]
+    rev, sales = g.revenue.sum(), g.sales.sum()
+    np.testing.assert_allclose(cats.revenue, rev, rtol=1e-12)
+    np.testing.assert_allclose(cats.profit, g.profit.sum(), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(cats.net_margin, g.profit.sum() / rev, rtol=1e-9)
+    np.testing.assert_allclose(cats.gross_margin, (rev - g.cost.sum()) / rev, rtol=1e-9)
+    np.testing.assert_allclose(cats.price_index, g.pv.sum() / sales, rtol=1e-12)
+    hhi = firms.assign(s2=firms.sales**2).groupby(["period", "category"]).s2.sum() / sales**2
+    np.testing.assert_allclose(cats.hhi, hhi, rtol=1e-9)
+    np.testing.assert_array_equal(cats.firms_alive, g.size())

@@ -124,3 +124,13 @@ def test_creator_event_starts_the_creator():
     cr = premia.simulate(sc, seed=4).creators
     assert list(cr.active) == [False] * 4 + [True] * 4
     assert (cr.followers.to_numpy()[:4] == 0).all() and cr.followers.iloc[-1] > 0
+
+
+def test_disabled_events_are_not_applied():
+    res = premia.simulate(small(periods=4, overrides={"event.0.at": 1,
+                                                      "event.0.enabled": False}), seed=1)
+    assert (_firms(res, "embroidery").modern_share == 0.0).all()
+    sc = small("content", periods=4, events=[
+        {"at": 1, "kind": "creator", "creator": "weaver", "enabled": False}])
+    cr = premia.simulate(sc, seed=1).creators
+    assert not cr.active.any() and (cr.followers == 0).all()
