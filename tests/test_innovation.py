@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import small
 
+import premia
 from premia.model.demand import choice_probabilities
 from premia.model.engine import Economy
 from premia.model.innovation import innovate, off_patent_best
@@ -95,3 +96,18 @@ def test_entrant_starts_with_best_off_patent_technology():
     newest = f.alive & (f.tech_born == 3) & (f.firm_id >= 2)
     assert newest.sum() > 0
     assert np.all(f.tech[newest] == 2.0)
+
+
+def test_hybrid_goods_innovate_and_keep_their_meaning():
+    over = {"category.embroidery.kind": "hybrid", "firms.2.rd_intensity": 0.2,
+            "category.embroidery.innovation_share": 1.0,
+            "category.embroidery.innovation_productivity": 100.0,
+            "category.embroidery.rd_scale": 1.0, "category.embroidery.innovation_lo": 0.01,
+            "category.embroidery.innovation_hi": 0.05, "firms.0.rd_intensity": 0.5}
+    res = premia.simulate(small(periods=5, drop_events=True, overrides=over), seed=1)
+    craft = res.firms[res.firms.category == "embroidery"].groupby("period")
+    # R&D is paid from last period's revenue: innovations show from period 2 on
+    assert (craft.tech.min().diff().iloc[2:] > 0).all(), "hybrid firms innovate"
+    assert (craft.meaning.min() > 0).all(), "and their goods still carry meaning"
+    goods = res.firms[res.firms.category == "goods"]
+    assert (goods.tech == 0).all() and (goods.rd_spend == 0).all(), "commodities never do R&D"

@@ -81,3 +81,24 @@ def test_region_figures_stay_in_range_and_poverty_responds_to_wages():
     assert (g_high.mean_income.to_numpy() > g_low.mean_income.to_numpy()).all()
     assert (g_high.poverty_headcount.to_numpy() <= g_low.poverty_headcount.to_numpy()).all()
     assert g_low.poverty_headcount.iloc[-1] > g_high.poverty_headcount.iloc[-1]
+
+
+def test_value_added_per_worker_from_the_firms_table():
+    """(revenue - materials - transport) / workers, materials = c produced - wages."""
+    sc = small(periods=5, overrides={"event.0.at": 2})
+    res = premia.simulate(sc, seed=4)
+    cat = {c.id: c for c in sc.category}
+    reg = {r.id: r for r in sc.region}
+    f = res.firms
+    delta = np.array([cat[c].defect_rate for c in f.category])
+    produced = f.sales / (1 - delta)
+    labour = np.array([(1 - m) * cat[c].labour_hand + m * cat[c].labour_machine
+                       for c, m in zip(f.category, f.modern_share, strict=True)])
+    tau = np.array([reg[r].transport for r in f.region])
+    f = f.assign(added=f.revenue - (f.unit_cost * produced - f.wages) - tau * f.sales,
+                 jobs=labour * produced)
+    g = f.groupby(["period", "region"])
+    ours = g.added.sum() / g.jobs.sum()
+    table = res.regions.set_index(["period", "region"])
+    np.testing.assert_allclose(table.jobs.loc[ours.index], g.jobs.sum(), rtol=1e-12)
+    np.testing.assert_allclose(table.value_added_per_worker.loc[ours.index], ours, rtol=1e-9)
