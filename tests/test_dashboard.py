@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from premia import scenario
 from premia.dashboard import app_path, logic, streamlit_command
-from premia.dashboard.params import field_bounds, key_params, size_bounds
+from premia.dashboard.params import event_switches, field_bounds, key_params, size_bounds
 from premia.loading import ScenarioError
 
 SMALL = {"scenario.periods": 24, "scenario.consumers": 200}
@@ -39,6 +39,31 @@ def test_key_params_are_valid_overrides_within_bounds(name):
     sizes = size_bounds(sc)
     for lo, hi, default in sizes.values():
         assert lo <= default <= hi
+
+
+def test_event_switches_follow_the_file():
+    switches = event_switches(logic.load("guizhou"))
+    assert [(w.kind, w.enabled) for w in switches][:3] == [
+        ("modernize", False), ("media", False), ("creator", False)]
+    on = logic.load("guizhou", {w.path: True for w in switches})
+    assert all(e.enabled for e in on.event)
+
+
+def test_app_switches_an_intervention_on():
+    at = AppTest.from_file(str(app_path()), default_timeout=180)
+    at.run()
+    at.selectbox(key="scenario").set_value("guizhou").run()
+    at.slider(key="guizhou:periods").set_value(36)
+    at.slider(key="guizhou:consumers").set_value(200)
+    at.button(key="run").click().run()
+    off = _metrics(at)
+    at.checkbox(key="guizhou:event.1.enabled").check()
+    at.checkbox(key="guizhou:event.2.enabled").check()
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    on = _metrics(at)
+    accepting = next(k for k in on if "接受群体" in k)
+    assert float(on[accepting].rstrip("%")) > float(off[accepting].rstrip("%"))
 
 
 def test_out_of_range_override_is_a_scenario_error():

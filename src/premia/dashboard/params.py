@@ -110,6 +110,23 @@ def key_params(sc: Scenario) -> list[ParamSpec]:
     return out[:MAX_PARAMS]
 
 
+@dataclass(frozen=True)
+class EventSwitch:
+    """An intervention on the scenario's timeline that the planner can switch on or off."""
+
+    path: str
+    kind: str
+    index: int
+    at: int
+    enabled: bool
+
+
+def event_switches(sc: Scenario) -> list[EventSwitch]:
+    """One switch per ``[[event]]`` (``event.<i>.enabled``)."""
+    return [EventSwitch(f"event.{i}.enabled", e.kind, i, e.at, e.enabled)
+            for i, e in enumerate(sc.event) if "enabled" in type(e).model_fields]
+
+
 def size_bounds(sc: Scenario) -> dict[str, tuple[int, int, int]]:
     """``{field: (lo, hi, default)}`` of the run size, within the schema and kept modest."""
     p_lo, p_hi, _, _ = field_bounds(scenario.RunSettings, "periods")

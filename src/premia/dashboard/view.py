@@ -8,9 +8,9 @@ from typing import Any
 import streamlit as st
 
 from premia.dashboard import logic
-from premia.dashboard.params import ParamSpec, key_params, size_bounds
+from premia.dashboard.params import ParamSpec, event_switches, key_params, size_bounds
 from premia.loading import ScenarioError
-from premia.report.texts import PARAM_LABELS, t
+from premia.report.texts import EVENT_WORDS, PARAM_LABELS, t
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
@@ -54,6 +54,15 @@ def sidebar_inputs(lang: str) -> tuple[str, dict[str, Any], int, bool]:
     }
     seed = int(st.sidebar.number_input(t(lang, "seed"), 0, 2**31 - 1, sc.scenario.seed,
                                        key=f"{name}:seed"))
+    switches = event_switches(sc)
+    if switches:
+        st.sidebar.subheader(t(lang, "interventions"))
+    for sw in switches:
+        words = EVENT_WORDS[lang]
+        when = words["month"].format(at=sw.at) if lang == "zh" else f"month {sw.at}"
+        overrides[sw.path] = st.sidebar.checkbox(f"{words.get(sw.kind, sw.kind)} #{sw.index} · "
+                                                 f"{when}", sw.enabled, key=f"{name}:{sw.path}",
+                                                 help=sw.path)
     st.sidebar.subheader(t(lang, "params"))
     with st.sidebar:
         for spec in key_params(sc):

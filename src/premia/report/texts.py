@@ -104,6 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "consumers": "Simulated consumers",
         "seed": "Seed",
         "params": "Key parameters",
+        "interventions": "Interventions",
         "run": "Run",
         "running": "Running month {done} of {total}",
         "done_in": "Done in {seconds:.2f} s",
@@ -218,6 +219,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "consumers": "模拟消费者数",
         "seed": "随机种子",
         "params": "关键参数",
+        "interventions": "干预措施",
         "run": "运行",
         "running": "正在运行第 {done} / {total} 月",
         "done_in": "用时 {seconds:.2f} 秒",
@@ -346,6 +348,16 @@ VARIANT_WORDS: dict[str, dict[str, str]] = {
     "en": {"no_rd": "no R&D", "no_mandate": "no mandate", "no_halo": "no halo",
            "no_subsidy": "no subsidy", "rd": "R&D",
            "more_media": "more media and creators", "more_culture": "more cultural capital"},
+}
+
+EVENT_WORDS: dict[str, dict[str, str]] = {
+    "en": {"modernize": "modernization mandate", "merge_markets": "merged markets",
+           "media": "media budget", "creator": "creator and cooperative",
+           "subsidy": "capacity subsidy", "patent": "patent change", "shock": "demand shock",
+           "month": "month"},
+    "zh": {"modernize": "强制现代化", "merge_markets": "市场合并", "media": "传媒投放",
+           "creator": "创作者与合作社", "subsidy": "产能补贴", "patent": "专利期变化",
+           "shock": "需求冲击", "month": "第{at}月"},
 }
 
 PARAM_LABELS: dict[str, dict[str, str]] = {
