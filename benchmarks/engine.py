@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ import numba
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # as premia sets it; see demand.py
 from common import full_model, machine, print_table, synthetic_market, write_json
 
 from premia.model.demand import choice_probabilities, expected_demand

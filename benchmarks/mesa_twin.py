@@ -148,8 +148,9 @@ class Consumer(mesa.Agent):
     def step(self) -> None:
         """Shop in each category with probability phi; choose by the logit."""
         model = self.model
+        expected = model.demand_mode == "expected"
         for board in model.boards:
-            if board["firms"] is None:
+            if board["firms"] is None or not (expected or model.rng.random() < board["phi"]):
                 continue
             v = self.taste * board["quality"] - board["gamma"] * self.price_factor * board["price"]
             e = 1.0
@@ -160,13 +161,13 @@ class Consumer(mesa.Agent):
             top = max(v.max(), board["v0"])
             weights = e * np.exp(v - top)
             total = math.exp(board["v0"] - top) + weights.sum()
-            if model.demand_mode == "expected":
+            if expected:
                 board["demand"] += model.weight * board["phi"] * weights / total
-            elif model.rng.random() < board["phi"]:
-                target = model.rng.random() * total - math.exp(board["v0"] - top)
-                pick = int(np.searchsorted(np.cumsum(weights), target, side="right"))
-                if pick < weights.size:
-                    board["demand"][pick] += model.weight
+                continue
+            target = model.rng.random() * total - math.exp(board["v0"] - top)
+            pick = int(np.searchsorted(np.cumsum(weights), target, side="right"))
+            if pick < weights.size:
+                board["demand"][pick] += model.weight
 
 
 class CoreEconomy(mesa.Model):
