@@ -55,7 +55,8 @@ def throughput(executor: str, workers: int, n: int, overrides: dict) -> dict:
         sims = [rec["sim_time_s"] for _, rec, err in outcomes if not err and rec["sim_time_s"]]
         return {"executor": executor, "workers": workers, "runs": n, "failed": failed,
                 "seconds": elapsed, "runs_per_min": 60.0 * n / elapsed, "wall_s": wall,
-                "mean_sim_s": statistics.fmean(sims) if sims else float("nan")}
+                "mean_sim_s": statistics.fmean(sims) if sims else float("nan"),
+                "busy": sum(sims) / (workers * elapsed)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -99,13 +100,13 @@ def main() -> None:
                         f"periods, {args.consumers} consumers; {os.cpu_count()} cores; "
                         f"load {os.getloadavg()[0]:.1f}")
     for col in ("executor", "workers", "runs/min", "timed s", "wall s (with start-up)",
-                "mean s/run in worker", "2w/1w"):
+                "mean s/run in worker", "workers busy", "2w/1w"):
         table.add_column(col, justify="right")
     for r in rows:
         ratio = f"{ratios[r['executor']]:.2f}" if r["workers"] == 2 else ""
         table.add_row(r["executor"], str(r["workers"]), f"{r['runs_per_min']:.1f}",
                       f"{r['seconds']:.2f}", f"{r['wall_s']:.2f}", f"{r['mean_sim_s']:.3f}",
-                      ratio)
+                      f"{100 * r['busy']:.0f}%", ratio)
     console = Console()
     console.print(table)
     console.print(f"store overhead per run: write {overhead['write_s'] * 1000:.1f} ms vs "

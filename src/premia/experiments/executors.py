@@ -16,6 +16,7 @@ each run seeds its own generator from its own seed. Worker processes run Numba w
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -123,7 +124,8 @@ class DaskExecutor:
             self._client = Client(self.scheduler)
         else:
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+                                         processes=True, dashboard_address=None,
+                                         silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
         threads = worker_threads(len(self._client.scheduler_info()["workers"]) or 1)
         self._client.run(init_worker, threads)
