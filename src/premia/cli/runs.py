@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from premia.catalog import shipped, title
-from premia.cli.common import app, console, guarded, load, progress_bar
+from premia.cli.common import BadInputError, app, console, guarded, load, progress_bar
 
 SetOption = Annotated[
     list[str] | None,
@@ -67,6 +67,8 @@ def run(
     """Run one scenario, print a summary and optionally save the results."""
     from premia.api import simulate
 
+    if seed is not None and seed < 0:
+        raise BadInputError(f"--seed {seed}: a seed must be a non-negative integer")
     sc = load(file, set_)
     with progress_bar(f"running {sc.scenario.name}", sc.scenario.periods) as advance:
         res = simulate(sc, seed=seed, progress=lambda done, total: advance(done))
