@@ -141,3 +141,11 @@ def test_too_few_firm_slots_is_caught_by_validate(tmp_path):
         result = runner.invoke(app, [*command, "--set", "scenario.max_firms=10"])
         assert_bad_input(result, "scenario.max_firms", "35")
     assert not (tmp_path / "o").exists()
+
+
+def test_negative_seed_is_bad_input(tmp_path):
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["run", "minimal", "--seed", "-1", "--set", "scenario.periods=2",
+                                 "--out", str(out)])
+    assert_bad_input(result, "--seed")
+    assert not out.exists()
