@@ -57,7 +57,8 @@ class Economy:
         for c in range(home.size):
             k = p.category_culture[c]
             if k >= 0:
-                home[c] = int(np.flatnonzero(p.region_culture == k)[0])
+                home[c] = [r.id for r in self.scenario.region].index(
+                    self.scenario.culture[k].home)  # a region may be home to several
                 rest = np.array([r for r in range(n_regions) if r != home[c]], np.int64)
             else:
                 rest = np.unique(f.region[f.alive & (f.category == c)])
