@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import small
+from conftest import DATA, assert_sane, small
 
 import premia
+from premia.loading import read_toml, validate_raw
 from premia.model.engine import Economy
 
 
@@ -109,3 +110,18 @@ def test_creator_income_is_followers_plus_commission():
     np.testing.assert_allclose(cr.coop_sales,
                                res.firms[res.firms.cooperative == 0].groupby("period").sales
                                .sum().reindex(cr.index), rtol=1e-12)
+
+
+def test_two_cultures_with_one_home_region():
+    """A region may be home to two crafts; entrants of each come from that home region."""
+    raw = read_toml(DATA / "content.toml")
+    raw["culture"].append({"id": "dong", "home": "village"})
+    raw["category"].append({"id": "drums", "kind": "culture", "culture": "dong",
+                            "entry_push": 2.0, "entry_home_share": 1.0})
+    raw["firms"].append({"category": "drums", "region": "village", "count": 2})
+    raw["scenario"].update(periods=4, consumers=300)
+    res = premia.simulate(validate_raw(raw), seed=1)
+    assert_sane(res)
+    drums = res.firms[res.firms.category == "drums"]
+    assert drums.firm.nunique() > 2 and (drums.region == "village").all()
+    assert (drums.meaning > 0).all()
