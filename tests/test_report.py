@@ -35,7 +35,7 @@ IDS = [f"C{i}" for i in range(1, 9)]
 def fake_check(ids: list[str] = IDS) -> dict:
     """A check JSON of the documented shape, with verdicts that differ between claims."""
     return {
-        "claims": [{"id": cid, "verdict": VERDICTS[i % 3], "effect": 0.1 * (i + 1) - 0.3,
+        "claims": [{"id": cid, "verdict": VERDICTS[i % 3], "effect": 0.1 * (i + 1) - 0.35,
                     "ci": [0.1 * i - 0.5, 0.1 * i + 0.2], "seeds": 3, "metric": f"metric {cid}",
                     "quote_zh": f"原文第{i}句：价格总是趋向于其制造成本",
                     "summary_en": f"English summary of {cid}.",
@@ -155,6 +155,7 @@ def test_stylized_facts_beside_references(pages):
     rows = pages["en"].find("h2", id="facts").find_next("table").select("tbody tr")
     cells = [[td.get_text() for td in r.select("td")] for r in rows]
     assert cells[0][3] == "Foxconn 5.9-7.4% (2016-19)" and cells[0][5] == "yes"
+    assert cells[0][2] == "6.5%" and cells[0][4] == "5.9% – 7.4%"
     assert cells[1][5] == "no"
     zh_rows = pages["zh"].find("h2", id="facts").find_next("table").select("tbody tr")
     assert [r.select("td")[5].get_text() for r in zh_rows] == ["是", "否"]
@@ -247,3 +248,9 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, needle):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_rounding_noise_is_shown_as_zero():
+    from premia.report.build import _fmt
+
+    assert _fmt(5.55e-17) == "0" and _fmt(-0.0374) == "-0.0374" and _fmt(447.2) == "447"

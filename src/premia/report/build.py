@@ -191,11 +191,19 @@ def claim_section(lang: str, c: ClaimVerdict, title: str, runs: Mapping[str, Res
     return "\n".join(parts)
 
 
+SHARES = ("gross_margin", "net_margin", "utilization")
+
+
+def _fact_value(measure: str, x: float) -> str:
+    return f"{x:.1%}" if measure in SHARES else _fmt(x)
+
+
 def facts_section(lang: str, facts: Sequence[StylizedFact]) -> str:
     """Model statistics beside real reference ranges."""
     rows = [[KIND_WORDS[lang].get(f.kind, f.kind), MEASURE_WORDS[lang].get(f.measure, f.measure),
-             _fmt(f.model), Markup(f'<span lang="en">{esc(f.reference)}</span>'),
-             f"{_fmt(f.low)} – {_fmt(f.high)}",
+             _fact_value(f.measure, f.model),
+             Markup(f'<span lang="en">{esc(f.reference)}</span>'),
+             f"{_fact_value(f.measure, f.low)} – {_fact_value(f.measure, f.high)}",
              t(lang, "yes") if f.low <= f.model <= f.high else t(lang, "no")] for f in facts]
     headers = [t(lang, k) for k in ("kind", "statistic", "model", "reference", "range",
                                     "in_range")]

@@ -125,9 +125,11 @@ KIND_WORDS: dict[str, dict[str, str]] = {
 
 MEASURE_WORDS: dict[str, dict[str, str]] = {
     "en": {"gross_margin": "gross margin", "net_margin": "net margin", "markup": "markup",
-           "price_cost": "price / cost", "overcapacity": "overcapacity"},
+           "price_cost": "price / cost", "overcapacity": "overcapacity",
+           "utilization": "capacity utilisation"},
     "zh": {"gross_margin": "毛利率", "net_margin": "净利润率", "markup": "加价率",
-           "price_cost": "价格 / 成本", "overcapacity": "产能过剩"},
+           "price_cost": "价格 / 成本", "overcapacity": "产能过剩",
+           "utilization": "产能利用率"},
 }
 
 _MD_HEAD = {

@@ -24,7 +24,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary": "Summary of the eight claims",
         "claim": "Claim",
         "quote": "The essay says",
-        "original": "original (Chinese)",
+        "original": "Original (Chinese)",
         "verdict": "Verdict",
         "effect": "Effect",
         "interval": "95% interval",
