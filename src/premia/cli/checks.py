@@ -18,11 +18,16 @@ VERDICT_STYLE = {"holds": "green", "fails": "red", "inconclusive": "yellow"}
 
 def write_json_atomic(path: Path, document: dict) -> None:
     """Write JSON to ``path`` through a temporary file and a rename."""
+    write_text_atomic(path, json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text to ``path`` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(document, fh, indent=2, ensure_ascii=False)
+            fh.write(text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -64,7 +69,7 @@ def facts_table(report) -> Table:
 
 
 def run_check(claims: list[str] | None, seeds: int, workers: int | None,
-              json_path: Path | None):
+              json_path: Path | None, markdown_path: Path | None = None):
     """Run the claims with a progress bar, print the tables and write the JSON."""
     from premia.claims import CLAIMS, check
 
@@ -85,6 +90,11 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
     if json_path is not None:
         write_json_atomic(json_path, report.to_json())
         console.print(f"results written to {json_path}")
+    if markdown_path is not None:
+        from premia.claims.markdown import claims_markdown
+
+        write_text_atomic(markdown_path, claims_markdown(report.to_json()))
+        console.print(f"tables written to {markdown_path}")
     return report
 
 
@@ -95,6 +105,7 @@ def check(
     seeds: Annotated[int, typer.Option(help="seeds per claim")] = 10,
     workers: Annotated[int | None, typer.Option(help="worker processes (default: cores)")] = None,
     json_: Annotated[Path | None, typer.Option("--json", help="write the results as JSON")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="write Markdown tables")] = None,
 ) -> None:
     """Run the essay's claims over several seeds and print their verdicts."""
-    run_check(claims, seeds, workers, json_)
+    run_check(claims, seeds, workers, json_, markdown)
