@@ -150,8 +150,8 @@ def runs(
 def _cell(value: Any, digits: int | None = None) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    if digits is not None and isinstance(value, float):
-        return f"{value:.{digits}f}"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if digits is not None else f"{value:.6g}"
     return str(value)
 
 
