@@ -5,7 +5,13 @@ from __future__ import annotations
 import io
 import json
 import math
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import zipfile
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -173,3 +179,42 @@ def test_app_shows_the_schema_error_not_a_traceback():
     assert len(at.error) == 1
     assert "innovation_hi must exceed innovation_lo" in at.error[0].value
     assert not at.metric
+
+
+def _premia() -> str:
+    return str(Path(sys.executable).with_name("premia"))
+
+
+def test_dashboard_command_rejects_a_bad_port():
+    done = subprocess.run([_premia(), "dashboard", "--port", "70000"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: --port 70000: allowed are 1..65535"
+
+
+def test_dashboard_command_serves_and_stops_its_server():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([_premia(), "dashboard", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
+                                            timeout=2) as r:
+                    assert r.read().strip() == b"ok"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "dashboard did not start"
+                time.sleep(0.5)
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+        with socket.socket() as s:  # the server child is gone: nothing listens on the port
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -144,11 +145,27 @@ def dashboard(
     from premia.dashboard import streamlit_command
 
     console.print(f"dashboard on http://{host}:{port}  (Ctrl+C to stop)")
-    proc = subprocess.Popen(streamlit_command(host, port))
+    code = _serve(streamlit_command(host, port))
+    if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+        raise typer.Exit(code=1)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(command: list[str]) -> int:
+    """Run the server as a child and stop it when we are interrupted or terminated."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    proc = subprocess.Popen(command)
     try:
-        code = proc.wait()
+        return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
-        code = proc.wait()
-    if code not in (0, -15):
-        raise typer.Exit(code=1)
+        try:
+            return proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
