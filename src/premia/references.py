@@ -53,6 +53,7 @@ def check_references(sc: Scenario) -> None:
                     f"creator.{z.id}.cooperative names firm group {g}, "
                     f"but groups are 0..{len(sc.firms) - 1}"
                 )
+    _entry_templates(sc)
     kinds = {c.id: c.kind for c in sc.category}
     for i, e in enumerate(sc.event):
         where = f"event.{i}"
@@ -66,3 +67,13 @@ def check_references(sc: Scenario) -> None:
                 raise ValueError(f"{where}.category must be a culture or hybrid category")
             if kinds[e.into] not in ("commodity", "technology"):
                 raise ValueError(f"{where}.into must be a commodity or technology category")
+
+
+def _entry_templates(sc: Scenario) -> None:
+    """Entrants copy size and technology from a firm of their category: one must exist."""
+    stocked = {g.category for g in sc.firms}
+    pushed = {e.category for e in sc.event if e.kind == "subsidy" and e.push > 0 and e.enabled}
+    for c in sc.category:
+        if c.id not in stocked and (c.entry_push > 0 or c.id in pushed):
+            raise ValueError(f"category.{c.id} has entrants (entry_push or a subsidy) but no "
+                             f"[[firms]] group for them to copy size and technology from")
