@@ -125,7 +125,7 @@ def assert_sane(res: Results) -> None:
         values = numeric.to_numpy(dtype=float)
         assert np.all(np.isfinite(values)), f"{name} has NaN or inf in " + ", ".join(
             c for c in numeric if not np.all(np.isfinite(numeric[c].to_numpy(float))))
-        for col in SHARES.get(name, []):
+        for col in SHARES.get(name, []) if len(df) else []:
             assert df[col].between(0.0, 1.0).all(), f"{name}.{col} leaves [0, 1]"
     firms = res.firms
     for col in ("price", "unit_cost", "effective_cost", "demand", "sales", "capacity",

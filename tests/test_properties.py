@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import assert_sane, make_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import premia
+from premia.loading import ScenarioError, validate_raw
 
 
 def fl(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -164,3 +166,87 @@ def test_random_content_scenarios_with_events_run_cleanly(case, seed):
     assert_sane(res)
     assert ((res.creators.followers >= 0) & (res.creators.followers <= sc.scenario.population
                                               * (1 + 1e-12))).all()
+
+
+@st.composite
+def structures(draw) -> dict[str, Any]:
+    """Random economies built from scratch: any number of regions, cultures, categories,
+    firm groups, creators and events that the schema allows (small sizes)."""
+    regions = [f"r{i}" for i in range(draw(st.integers(1, 3)))]
+    cultures = [{"id": f"k{i}", "home": draw(st.sampled_from(regions)),
+                 "capital": draw(fl(0.0, 5.0)), "learning": draw(SHARE),
+                 "decay": draw(fl(0.0, 0.2))} for i in range(draw(st.integers(0, 2)))]
+    kinds = ["commodity", "technology"] + (["culture", "hybrid"] if cultures else [])
+    categories = []
+    for i in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(kinds))
+        cat = {"id": f"c{i}", "kind": kind, "culture_weight": draw(fl(0.0, 5.0)),
+               "entry_push": draw(fl(0.0, 2.0)), "entry_sensitivity": draw(fl(0.0, 5.0)),
+               "fixed_cost": draw(fl(0.0, 5.0)), "price_weight": draw(fl(1e-3, 0.1))}
+        if kind in ("culture", "hybrid"):
+            cat["culture"] = draw(st.sampled_from(cultures))["id"]
+        categories.append(cat)
+    groups = [{"category": draw(st.sampled_from(categories))["id"],
+               "region": draw(st.sampled_from(regions)), "count": draw(st.integers(1, 4)),
+               "capacity": draw(fl(1.0, 1e5)), "rd_intensity": draw(fl(0.0, 0.2)),
+               "cash": draw(fl(-1e5, 1e6)),
+               "owner": draw(st.one_of(st.none(), st.sampled_from(["a", "b"])))}
+              for _ in range(draw(st.integers(1, 4)))]
+    creators = [{"id": f"z{i}", "culture": draw(st.sampled_from(cultures))["id"],
+                 "region": draw(st.sampled_from(regions)),
+                 "cooperative": draw(st.lists(st.integers(0, len(groups) - 1), max_size=2,
+                                              unique=True))}
+                for i in range(draw(st.integers(0, 2)) if cultures else 0)]
+    culture_cats = [c["id"] for c in categories if c["kind"] in ("culture", "hybrid")]
+    plain_cats = [c["id"] for c in categories if c["kind"] in ("commodity", "technology")]
+    events = []
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, 5))
+        options = ["shock", "subsidy", "patent"]
+        options += ["modernize"] + (["merge_markets"] if plain_cats else []) if culture_cats \
+            else []
+        options += ["media"] if cultures else []
+        options += ["creator"] if creators else []
+        kind = draw(st.sampled_from(options))
+        e: dict[str, Any] = {"at": at, "kind": kind}
+        if kind in ("shock", "subsidy", "patent"):
+            e["category"] = draw(st.sampled_from(categories))["id"]
+            e.update({"shock": {"factor": 2.0}, "subsidy": {"push": 1.0},
+                      "patent": {"length": 0}}[kind])
+        elif kind == "modernize":
+            e["category"] = draw(st.sampled_from(culture_cats))
+        elif kind == "merge_markets":
+            e.update(category=draw(st.sampled_from(culture_cats)),
+                     into=draw(st.sampled_from(plain_cats)))
+        elif kind == "media":
+            e.update(culture=draw(st.sampled_from(cultures))["id"], budget=1e6)
+        else:
+            e["creator"] = draw(st.sampled_from(creators))["id"]
+        events.append(e)
+    return {
+        "scenario": {"name": "random", "periods": draw(st.integers(1, 6)),
+                     "consumers": draw(st.integers(10, 200)), "max_firms": 60,
+                     "pricing": draw(st.sampled_from(["adaptive", "nash"])),
+                     "demand": draw(st.sampled_from(["expected", "sampled"]))},
+        "consumers": {"network": draw(st.sampled_from(["mixed", "small_world"])),
+                      "halo": draw(fl(0.0, 3.0))},
+        "region": [{"id": r} for r in regions], "culture": cultures, "category": categories,
+        "firms": groups, "creator": creators, "event": events,
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=structures(), seed=st.integers(0, 2**32))
+def test_random_economies_built_from_scratch_run_cleanly(raw, seed):
+    stocked = {g["category"] for g in raw["firms"]}
+    subsidised = {e["category"] for e in raw["event"] if e["kind"] == "subsidy"}
+    orphans = [c["id"] for c in raw["category"] if c["id"] not in stocked
+               and (c["entry_push"] > 0 or c["id"] in subsidised)]
+    if orphans:  # entrants with no firm to copy: a one-line validation error
+        with pytest.raises(ScenarioError, match=rf"category\.({'|'.join(orphans)}) has entrants"):
+            validate_raw(raw, "random.toml")
+        return
+    sc = validate_raw(raw, "random.toml")
+    res = premia.simulate(sc, seed=seed)
+    assert_sane(res)
+    assert res.categories.period.nunique() == sc.scenario.periods
