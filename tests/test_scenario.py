@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from conftest import MINIMAL
 
-from premia.loading import ScenarioError, load_scenario, parse_value, scenario_hash
+from premia.loading import (
+    ScenarioError,
+    load_scenario,
+    parse_value,
+    read_toml,
+    scenario_hash,
+    validate_raw,
+)
 
 
 def test_minimal_loads_with_its_three_categories():
@@ -84,3 +91,15 @@ def test_scenario_hash_is_stable_and_sensitive():
     c = load_scenario(MINIMAL, {"category.goods.fixed_cost": 0.6})
     assert scenario_hash(a) == scenario_hash(b) != scenario_hash(c)
     assert len(scenario_hash(a)) == 16
+
+
+def test_entrants_without_a_firm_to_copy_are_a_validation_error():
+    raw = read_toml(MINIMAL)
+    raw["category"].append({"id": "tablets", "kind": "technology", "entry_push": 1.0})
+    with pytest.raises(ScenarioError, match=r"category\.tablets has entrants"):
+        validate_raw(raw, "x.toml")
+    raw["category"][-1]["entry_push"] = 0.0
+    validate_raw(raw, "x.toml")  # a category nobody enters may stay empty
+    raw["event"].append({"at": 2, "kind": "subsidy", "category": "tablets", "push": 2.0})
+    with pytest.raises(ScenarioError, match=r"category\.tablets has entrants"):
+        validate_raw(raw, "x.toml")
