@@ -275,7 +275,7 @@ def _run_summary(lang: str, res: Results) -> str:
         rows.append([cid, _fmt((g.price_index / g.cost_index).mean()), _fmt(g.mean_markup.mean()),
                      _fmt(g.net_margin.mean()), int(g.firms_alive.iloc[-1]),
                      _fmt(g.overcapacity.mean())])
-    headers = [t(lang, "category_word"), t(lang, "price_cost"), t(lang, "mean_markup"),
+    headers = [t(lang, "category_word"), t(lang, "price_cost_ratio"), t(lang, "mean_markup"),
                t(lang, "net_margin"), t(lang, "firms_alive"), t(lang, "overcapacity")]
     return table(headers, rows, numeric=(1, 2, 3, 4, 5))
 
