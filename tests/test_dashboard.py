@@ -164,7 +164,10 @@ def test_app_runs_and_a_slider_changes_the_result():
 def test_app_switches_language():
     at = _app()
     assert at.title[0].value.startswith("premia：")
+    at.slider(key="minimal:culture.miao.decay").set_value(0.2).run()
     at.radio(key="lang").set_value("en").run()
+    assert at.slider(key="minimal:culture.miao.decay").value == 0.2  # kept across languages
+    assert at.slider(key="minimal:periods").label == "Periods (months)"
     assert at.title[0].value == "premia: a planner's dashboard"
     assert at.button(key="run").label == "Run"
     at.radio(key="lang").set_value("zh").run()

@@ -241,6 +241,8 @@ def test_cli_report_from_check_json(tmp_path):
     (["report", "--lang", "fr"], "--lang"),
     (["report", "--from", "missing.json"], "missing.json"),
     (["report", "--run", "."], "not a run directory"),
+    (["report"], "give --from CHECK.json or --run DIR"),
+    (["report", "--from", "x.json", "--run", "."], "not both"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, needle):
     done = _premia(*args, "--out", str(tmp_path / "o"))

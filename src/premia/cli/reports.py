@@ -92,6 +92,9 @@ def report(
                  for lg in langs]
     else:
         source = from_ if from_ is not None else out / "check.json"
+        if from_ is None and not source.exists():
+            raise BadInputError(f"{source}: no such file; give --from CHECK.json or --run DIR "
+                                "(or run premia demo first)")
         paths = _claims_reports(_read_json(source), str(source), langs, out, seed, periods,
                                 max(1, workers))
     for p in paths:
