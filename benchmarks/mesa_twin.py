@@ -165,9 +165,10 @@ class Consumer(mesa.Agent):
                 board["demand"] += model.weight * board["phi"] * weights / total
                 continue
             target = model.rng.random() * total - math.exp(board["v0"] - top)
+            if target < 0.0:
+                continue  # the outside option was chosen
             pick = int(np.searchsorted(np.cumsum(weights), target, side="right"))
-            if pick < weights.size:
-                board["demand"][pick] += model.weight
+            board["demand"][min(pick, weights.size - 1)] += model.weight
 
 
 class CoreEconomy(mesa.Model):

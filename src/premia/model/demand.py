@@ -11,9 +11,11 @@ follower of a creator is aware of its cooperative's goods; other goods have e = 
     P_ij = e_ij exp(V_ij) / (exp(V_i0) + sum_j' e_ij' exp(V_ij')),
 
 computed with log-sum-exp. Expected demand is D_j = sum_i w phi_c P_ij; the sampled mode
-draws one choice per shopper. Consumer surplus is the logit inclusive value
+draws who shops (probability phi_c) and one choice per shopper, and evaluates only the
+shoppers. Consumer surplus is the logit inclusive value
 sum_i w phi_c [log(exp(V_i0) + sum_j e_ij exp(V_ij)) - V_i0] / gamma_i, measured from the
-outside option so that a market with no goods adds nothing.
+outside option so that a market with no goods adds nothing; the sampled mode reports its
+unbiased estimate, the same sum over this period's shoppers without the factor phi_c.
 
 Reductions over consumers use a fixed chunking (``CHUNK`` consumers per partial sum,
 summed in chunk order), so results do not depend on the number of threads.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
@@ -295,19 +298,30 @@ def _demand_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v
         _transpose_block(affinity, i0, b, aff)
         _transpose_block(awareness, i0, b, awa)
         _transpose_block(follows, i0, b, fol)
+        if sampled:
+            shop = Shoppers(np.empty(CHUNK, np.int64), np.empty(CHUNK), np.empty(CHUNK),
+                            np.zeros((max(n_cul, 1), CHUNK)), np.empty((n_cul, CHUNK)),
+                            np.zeros((max(n_cre, 1), CHUNK), follows.dtype))
         for m in range(n_markets):
             lo, hi = offsets[m], offsets[m + 1]
             if hi == lo:
+                continue
+            if sampled:
+                bs = _gather_shoppers(i0, b, m, phi[m], uniforms, taste, pfac, aff, awa, fol,
+                                      shop)
+                _block_weights(bs, lo, hi, shop.taste, shop.pfac, shop.aff, shop.awa,
+                               shop.fol, off, v0[m], V, E, top, total)
+                for s in range(bs):
+                    scale[s] = (top[s] + log_positive(total[s]) - v0[m]) / shop.pfac[s]
+                surplus[ch, m] = weight / off[5][lo] * _dot_lanes(scale[None, :], ones, 0, bs)
+                _sample_block(i0, bs, lo, hi, m, v0[m], V, top, total, uniforms, off,
+                              weight, dem, ch, got, shop.index)
                 continue
             _block_weights(b, lo, hi, taste, pfac, aff, awa, fol, off, v0[m], V, E, top,
                            total)
             for i in range(b):
                 scale[i] = (top[i] + log_positive(total[i]) - v0[m]) / pfac[i]
             surplus[ch, m] = weight * phi[m] / off[5][lo] * _dot_lanes(scale[None, :], ones, 0, b)
-            if sampled:
-                _sample_block(i0, b, lo, hi, m, phi[m], v0[m], V, top, total, uniforms, off,
-                              weight, dem, ch, got)
-                continue
             for i in range(b):
                 scale[i] = phi[m] / total[i]
             for j in range(lo, hi):
@@ -360,18 +374,48 @@ def use_threads(consumers: int) -> bool:
     return nb.get_num_threads() > 1
 
 
-@nb.njit(cache=True, inline="always")
-def _sample_block(i0, b, lo, hi, m, phi_m, v0m, V, top, total, uniforms, off, weight, dem,
-                  ch, got):
-    """One drawn choice per shopper of the block (sampled demand)."""
+class Shoppers(NamedTuple):
+    """Block buffers holding the consumers who shop in one market this period."""
+
+    index: np.ndarray
+    taste: np.ndarray
+    pfac: np.ndarray
+    aff: np.ndarray
+    awa: np.ndarray
+    fol: np.ndarray
+
+
+@nb.njit(inline="always")
+def _gather_shoppers(i0, b, m, phi_m, uniforms, taste, pfac, aff, awa, fol, shop):
+    """Copy the block's shoppers in market m (uniform < phi) into ``shop``; return count."""
+    bs = 0
     for i in range(b):
-        if uniforms[i0 + i, m, 0] >= phi_m:
-            continue
-        target = uniforms[i0 + i, m, 1] * total[i] - exp_nonpositive(v0m - top[i])
+        if uniforms[i0 + i, m, 0] < phi_m:
+            shop.index[bs] = i
+            bs += 1
+    for s in range(bs):
+        i = shop.index[s]
+        shop.taste[s] = taste[i]
+        shop.pfac[s] = pfac[i]
+        for k in range(awa.shape[0]):
+            shop.aff[k, s] = aff[k, i]
+            shop.awa[k, s] = awa[k, i]
+        for z in range(fol.shape[0]):
+            shop.fol[z, s] = fol[z, i]
+    return bs
+
+
+@nb.njit(inline="always")
+def _sample_block(i0, bs, lo, hi, m, v0m, V, top, total, uniforms, off, weight, dem, ch,
+                  got, index):
+    """One drawn choice per shopper (sampled demand); ``index`` maps shopper to consumer."""
+    for s in range(bs):
+        i = index[s]
+        target = uniforms[i0 + i, m, 1] * total[s] - exp_nonpositive(v0m - top[s])
         if target < 0.0:
             continue  # the outside option was chosen
         for j in range(hi - lo):
-            target -= V[j, i]
+            target -= V[j, s]
             if target < 0.0:
                 dem[ch, lo + j] += weight
                 k = off[2][lo + j]
