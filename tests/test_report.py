@@ -39,7 +39,10 @@ def fake_check(ids: list[str] = IDS) -> dict:
                     "ci": [0.1 * i - 0.5, 0.1 * i + 0.2], "seeds": 3, "metric": f"metric {cid}",
                     "quote_zh": f"原文第{i}句：价格总是趋向于其制造成本",
                     "summary_en": f"English summary of {cid}.",
-                    "summary_zh": f"{cid} 的中文概述。"} for i, cid in enumerate(ids)],
+                    "summary_zh": f"{cid} 的中文概述。",
+                    "criteria": [{"name": "markup", "description": f"markup gap of {cid}",
+                                  "verdict": VERDICTS[(i + 1) % 3], "effect": 0.5,
+                                  "ci": [0.1, 0.9]}]} for i, cid in enumerate(ids)],
         "stylized_facts": [{"kind": "commodity", "measure": "gross_margin", "model": 0.065,
                             "reference": "Foxconn 5.9-7.4% (2016-19)", "low": 0.059,
                             "high": 0.074},
@@ -109,7 +112,8 @@ def test_every_claim_has_a_figure_and_its_verdict(pages, lang):
         figs = [d for s in section for d in s.select("div.plotly-graph-div")]
         assert figs, f"no figure for {claim['id']}"
         badges = [b for s in section for b in s.select("span.verdict")]
-        assert [b["class"][1] for b in badges] == [claim["verdict"]]
+        criterion = claim["criteria"][0]["verdict"]
+        assert [b["class"][1] for b in badges] == [claim["verdict"], criterion]
         assert badges[0].get_text() == t(lang, claim["verdict"])
     summary_rows = soup.find("h2", id="summary").find_next("table").select("tbody tr")
     assert [r.select_one("span.verdict")["class"][1] for r in summary_rows] == \
@@ -256,3 +260,4 @@ def test_rounding_noise_is_shown_as_zero():
     from premia.report.build import _fmt
 
     assert _fmt(5.55e-17) == "0" and _fmt(-0.0374) == "-0.0374" and _fmt(447.2) == "447"
+    assert _fmt(-74412.3) == "-74,412"

@@ -17,7 +17,7 @@ from premia.report.figures import Panel, claim_panels, panels_figure, run_panels
 from premia.report.methods import odd_section, package_versions, parameter_tables, reproducibility
 from premia.report.odd import KIND_WORDS, MEASURE_WORDS
 from premia.report.page import Markup, document, esc, figure_div, table
-from premia.report.texts import claim_text, t
+from premia.report.texts import CRITERIA_ZH, claim_text, t
 from premia.results import TABLES, Results
 
 Runs = dict[str, dict[str, Results]]
@@ -25,6 +25,17 @@ Runs = dict[str, dict[str, Results]]
 
 class ReportError(ValueError):
     """Unusable input to a report; ``str(err)`` is one line naming the file and field."""
+
+
+class CriterionResult(BaseModel):
+    """One measured comparison of a claim (a claim may have several)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    description: str = ""
+    verdict: Literal["holds", "fails", "inconclusive"]
+    effect: float
+    ci: tuple[float, float]
 
 
 class ClaimVerdict(BaseModel):
@@ -40,6 +51,7 @@ class ClaimVerdict(BaseModel):
     quote_zh: str = ""
     summary_en: str = ""
     summary_zh: str = ""
+    criteria: list[CriterionResult] = Field(default_factory=list)
 
 
 class StylizedFact(BaseModel):
@@ -130,6 +142,8 @@ def claim_runs(ids: Sequence[str], seed: int = 1, periods: int | None = None,
 
 
 def _fmt(x: float) -> str:
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
     return f"{0.0 if abs(x) < 1e-12 else x:.3g}"
 
 
@@ -167,6 +181,20 @@ def summary_section(lang: str, report: CheckReport) -> str:
             + table(headers, rows, numeric=(3, 4, 5)))
 
 
+def criteria_table(lang: str, c: ClaimVerdict) -> str:
+    """The claim's criteria with their own effects, intervals and verdicts ('' if none)."""
+    if not c.criteria:
+        return ""
+    rows = []
+    for k in c.criteria:
+        label = (k.description or t(lang, "criterion_other", name=k.name)) if lang == "en" \
+            else CRITERIA_ZH.get((c.id, k.name), t(lang, "criterion_other", name=k.name))
+        rows.append([label, _fmt(k.effect), f"[{_fmt(k.ci[0])}, {_fmt(k.ci[1])}]",
+                     _verdict(lang, k.verdict)])
+    headers = [t(lang, "criterion"), t(lang, "effect"), t(lang, "interval"), t(lang, "verdict")]
+    return table(headers, rows, numeric=(1, 2))
+
+
 def claim_section(lang: str, c: ClaimVerdict, title: str, runs: Mapping[str, Results],
                   seed: int) -> str:
     """One claim: summary, quote, verdict, mechanism and its figures."""
@@ -176,6 +204,7 @@ def claim_section(lang: str, c: ClaimVerdict, title: str, runs: Mapping[str, Res
                  "</p>", f"{_verdict(lang, c.verdict).html} · {esc(t(lang, 'effect'))} "
                  f"{_fmt(c.effect)} · {esc(t(lang, 'interval'))} "
                  f"[{_fmt(c.ci[0])}, {_fmt(c.ci[1])}] · {esc(t(lang, 'seeds'))} {c.seeds}</p>"),
+             criteria_table(lang, c),
              f"<h4>{esc(t(lang, 'mechanism'))}</h4>",
              f"<p>{esc(claim_text(lang, c.id, 'mechanism'))}</p>",
              f"<p>{esc(t(lang, 'measure'))}{esc(t(lang, 'colon'))}{esc(_measure(lang, c))}</p>"]

@@ -30,6 +30,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "interval": "95% interval",
         "seeds": "Seeds",
         "measure": "Measured as",
+        "criterion": "Criterion",
+        "criterion_other": "criterion {name}",
         "colon": ": ",
         "holds": "holds",
         "fails": "fails",
@@ -148,6 +150,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "interval": "95% 区间",
         "seeds": "随机种子数",
         "measure": "度量方式",
+        "criterion": "判据",
+        "criterion_other": "判据 {name}",
         "colon": "：",
         "holds": "成立",
         "fails": "不成立",
@@ -350,6 +354,28 @@ VARIANT_WORDS: dict[str, dict[str, str]] = {
     "en": {"no_rd": "no R&D", "no_mandate": "no mandate", "no_halo": "no halo",
            "no_subsidy": "no subsidy", "rd": "R&D",
            "more_media": "more media and creators", "more_culture": "more cultural capital"},
+}
+
+CRITERIA_ZH: dict[tuple[str, str], str] = {
+    ("C1", "price_premium"): "一般商品长期价格 / 生产成本 − 1（论断：低于 0.05）",
+    ("C1", "net_margin"): "一般商品生产者的长期净利润率（论断：低于 0）",
+    ("C2", "cycles"): "领先者加价率“上升—回落”周期数（论断：至少 2 次）",
+    ("C2", "premium"): "有研发与无研发的长期平均加价率之差（论断：大于 0）",
+    ("C2", "collapse"): "有研发与研发强度为 0 时的周期数之差（论断：大于 0）",
+    ("C3", "premium"): "手工艺品与技术产品的长期加价率之差（论断：大于 0）",
+    ("C3", "stability"): "技术领先者加价率的变异系数减去手工艺加价率的变异系数（论断：大于 0）",
+    ("C3", "needs_group"): "接受群体存在与被遗忘时的手工艺加价率之差（论断：大于 0）",
+    ("C4", "cost"): "强制现代化与不强制的长期单位成本之差（论断：小于 0）",
+    ("C4", "markup"): "强制现代化与不强制的长期加价率之差（论断：小于 0）",
+    ("C4", "profit"): "强制现代化与不强制的长期手工艺利润相对差（论断：小于 0）",
+    ("C5", "survival"): "期末存活作坊数，合并市场减去分立市场（论断：小于 0）",
+    ("C5", "profit"): "手工艺月均利润，合并市场减去分立市场（论断：小于 0）",
+    ("C5", "surplus"): "两个市场的月总剩余（消费者 + 生产者），合并减去分立的相对差（论断：小于 0）",
+    ("C6", "poverty"): "手工艺地区长期贫困发生率，传媒与创作者方案减去现代化方案（论断：小于 0）",
+    ("C6", "members_gain"): "传媒方案相对基准，合作社作坊与其他作坊的利润增量之差（论断：大于 0）",
+    ("C7", "markup"): "本国技术企业的长期加价率，有光环减去无光环（论断：大于 0）",
+    ("C7", "net_margin"): "这些企业的长期净利润率，有光环减去无光环（论断：大于 0）",
+    ("C8", "income"): "传媒与创作者能力 +20% 与文化资本 +20% 带来的手工艺地区长期收入增量之差（论断：大于 0）",
 }
 
 EVENT_WORDS: dict[str, dict[str, str]] = {
