@@ -63,7 +63,9 @@ def test_phase_grid_verdicts_boundary_and_outputs(tmp_path, fake_claim):
     assert not re.search(r"<script[^>]*src=\"https?:", html) and "verdict changes next door" in html
     assert "Boundary cells" in (tmp_path / "phase-C4.md").read_text()
 
-    again = phase("C4", x, y, seeds=2, executor="serial", out=tmp_path)
+    again = phase("C4", "category.embroidery.authenticity_loss=0:1:3",
+                  "category.embroidery.hand_cost=100:300:3", seeds=2, executor="serial",
+                  out=tmp_path)
     assert len(fake_claim) == 9, "cached cells were recomputed"
     pd.testing.assert_frame_equal(again.cells, res.cells)
 

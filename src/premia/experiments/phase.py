@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from premia.experiments.design import Axis
+from premia.experiments.design import Axis, parse_grid
 from premia.experiments.executors import make_executor
 from premia.experiments.sensitivity import write_html_atomic
 from premia.experiments.store import write_table_atomic
@@ -174,7 +174,7 @@ def _key(task: CellTask, digest: str = "") -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
+def phase(claim: str, x: Axis | str, y: Axis | str, *, seeds: int = 3, workers: int = 1,
           executor: str = "local", periods: int | None = None, out: str | Path | None = None,
           cache: str | Path | None = None,
           progress: Callable[[int, int], None] | None = None) -> PhaseResult:
@@ -182,7 +182,7 @@ def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
 
     Args:
         claim: a claim id (``"C4"``).
-        x, y: the axes (see :func:`premia.experiments.design.parse_grid`).
+        x, y: the axes: ``"PATH=LO:HI:N"`` or an :class:`Axis`.
         seeds: seeds per cell.
         workers: cells run in parallel (each cell runs its seeds in one process).
         executor: ``local``, ``dask`` or ``serial``.
@@ -192,13 +192,15 @@ def phase(claim: str, x: Axis, y: Axis, *, seeds: int = 3, workers: int = 1,
         progress: ``progress(done, total)`` after each cell.
 
     Example:
-        >>> from premia.experiments.design import parse_grid
-        >>> res = phase("C4", parse_grid("category.embroidery.authenticity_loss=0:1:5"),
-        ...             parse_grid("category.embroidery.hand_cost=60:300:5"),
+        >>> res = phase("C4", "category.embroidery.authenticity_loss=0:1:5",
+        ...             "category.embroidery.hand_cost=120:960:5",
         ...             seeds=3, workers=2, out="docs")              # doctest: +SKIP
+        >>> res.cells[["verdict", "boundary"]].value_counts()       # doctest: +SKIP
     """
     from premia.claims import CLAIMS
 
+    x = parse_grid(x, "--x") if isinstance(x, str) else x
+    y = parse_grid(y, "--y") if isinstance(y, str) else y
     if claim not in CLAIMS:
         raise ValueError(f"unknown claim {claim!r} (known: {', '.join(CLAIMS)})")
     if x.path == y.path:
