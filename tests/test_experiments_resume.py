@@ -15,8 +15,8 @@ from conftest import MINIMAL
 from premia.experiments.store import Store
 from premia.results import TABLES
 
-ARGS = ["--grid", "category.phones.patent_length=6:24:4", "--seeds", "2",
-        "--set", "scenario.periods=12", "--set", "scenario.consumers=200"]
+ARGS = ["--grid", "category.phones.patent_length=6:24:4", "--seeds", "3",
+        "--set", "scenario.periods=24", "--set", "scenario.consumers=300"]
 
 
 def premia_sweep(store: Path, *extra: str) -> subprocess.Popen:
@@ -50,7 +50,7 @@ def test_killed_sweep_resumes_without_lost_or_doubled_runs(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = finished(killed)
-    assert 2 <= partial < 8, f"{partial} runs had finished when the sweep was killed"
+    assert 2 <= partial < 12, f"{partial} runs had finished when the sweep was killed"
 
     again = premia_sweep(killed)
     assert again.wait(timeout=300) == 0, again.stderr.read().decode()
@@ -58,7 +58,7 @@ def test_killed_sweep_resumes_without_lost_or_doubled_runs(tmp_path):
     assert whole.wait(timeout=300) == 0, whole.stderr.read().decode()
 
     resumed, reference = content(killed), content(clean)
-    assert len(reference) == 8
+    assert len(reference) == 12
     assert sorted(resumed) == sorted(reference)
     for run_id, tables in reference.items():
         assert resumed[run_id]["status"] == tables["status"] == "done"
