@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numba as nb
 import numpy as np
@@ -298,24 +297,25 @@ def _demand_core(alpha, gfac, affinity, awareness, follows, offsets, off, phi, v
         _transpose_block(affinity, i0, b, aff)
         _transpose_block(awareness, i0, b, awa)
         _transpose_block(follows, i0, b, fol)
-        if sampled:
-            shop = Shoppers(np.empty(CHUNK, np.int64), np.empty(CHUNK), np.empty(CHUNK),
-                            np.zeros((max(n_cul, 1), CHUNK)), np.empty((n_cul, CHUNK)),
-                            np.zeros((max(n_cre, 1), CHUNK), follows.dtype))
+        # the shoppers' buffers are separate arrays: a NamedTuple of arrays inside a
+        # prange body mis-compiles under parallel=True (wrong demand, then a segfault)
+        s_index, s_taste, s_pfac = np.empty(CHUNK, np.int64), np.empty(CHUNK), np.empty(CHUNK)
+        s_aff, s_awa = np.zeros((max(n_cul, 1), CHUNK)), np.empty((n_cul, CHUNK))
+        s_fol = np.zeros((max(n_cre, 1), CHUNK), follows.dtype)
         for m in range(n_markets):
             lo, hi = offsets[m], offsets[m + 1]
             if hi == lo:
                 continue
             if sampled:
                 bs = _gather_shoppers(i0, b, m, phi[m], uniforms, taste, pfac, aff, awa, fol,
-                                      shop)
-                _block_weights(bs, lo, hi, shop.taste, shop.pfac, shop.aff, shop.awa,
-                               shop.fol, off, v0[m], V, E, top, total)
+                                      s_index, s_taste, s_pfac, s_aff, s_awa, s_fol)
+                _block_weights(bs, lo, hi, s_taste, s_pfac, s_aff, s_awa, s_fol, off, v0[m],
+                               V, E, top, total)
                 for s in range(bs):
-                    scale[s] = (top[s] + log_positive(total[s]) - v0[m]) / shop.pfac[s]
+                    scale[s] = (top[s] + log_positive(total[s]) - v0[m]) / s_pfac[s]
                 surplus[ch, m] = weight / off[5][lo] * _dot_lanes(scale[None, :], ones, 0, bs)
                 _sample_block(i0, bs, lo, hi, m, v0[m], V, top, total, uniforms, off,
-                              weight, dem, ch, got, shop.index)
+                              weight, dem, ch, got, s_index)
                 continue
             _block_weights(b, lo, hi, taste, pfac, aff, awa, fol, off, v0[m], V, E, top,
                            total)
@@ -374,34 +374,27 @@ def use_threads(consumers: int) -> bool:
     return nb.get_num_threads() > 1
 
 
-class Shoppers(NamedTuple):
-    """Block buffers holding the consumers who shop in one market this period."""
-
-    index: np.ndarray
-    taste: np.ndarray
-    pfac: np.ndarray
-    aff: np.ndarray
-    awa: np.ndarray
-    fol: np.ndarray
-
-
 @nb.njit(inline="always")
-def _gather_shoppers(i0, b, m, phi_m, uniforms, taste, pfac, aff, awa, fol, shop):
-    """Copy the block's shoppers in market m (uniform < phi) into ``shop``; return count."""
+def _gather_shoppers(i0, b, m, phi_m, uniforms, taste, pfac, aff, awa, fol,
+                     index, s_taste, s_pfac, s_aff, s_awa, s_fol):
+    """Copy the block's shoppers in market m (uniform < phi) into the ``s_*`` buffers.
+
+    ``index`` maps each shopper to its consumer in the block; returns the shopper count.
+    """
     bs = 0
     for i in range(b):
         if uniforms[i0 + i, m, 0] < phi_m:
-            shop.index[bs] = i
+            index[bs] = i
             bs += 1
     for s in range(bs):
-        i = shop.index[s]
-        shop.taste[s] = taste[i]
-        shop.pfac[s] = pfac[i]
+        i = index[s]
+        s_taste[s] = taste[i]
+        s_pfac[s] = pfac[i]
         for k in range(awa.shape[0]):
-            shop.aff[k, s] = aff[k, i]
-            shop.awa[k, s] = awa[k, i]
+            s_aff[k, s] = aff[k, i]
+            s_awa[k, s] = awa[k, i]
         for z in range(fol.shape[0]):
-            shop.fol[z, s] = fol[z, i]
+            s_fol[z, s] = fol[z, i]
     return bs
 
 
