@@ -2,8 +2,9 @@
 
 A metric is named ``NAME:ARG`` where ARG is the id of a category, culture, region or
 creator, e.g. ``markup:phones`` or ``poverty:guizhou``. Unless its description says
-otherwise a metric is a **long-run** value: the mean over the **last quarter of the
-periods** (at least one period), so that start-up transients do not count.
+otherwise a metric is a **long-run** value: the mean over the **second half of the
+periods** (at least one period), so that start-up transients do not count and boom-bust
+cycles of entry and exit are averaged over. The claims use the same definition.
 
 Example:
     >>> import premia
@@ -49,13 +50,13 @@ TABLE_OF = {"category": "categories", "culture": "cultures", "region": "regions"
             "creator": "creators"}
 
 
-def long_run(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the last quarter of the periods (at least the last period)."""
+def long_run(frame: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
+    """The rows of the last ``share`` of the periods (at least the last period)."""
     if frame.empty:
         return frame
     last = int(frame.period.max())
     first = int(frame.period.min())
-    span = max(1, (last - first + 1) // 4)
+    span = max(1, int((last - first + 1) * share))
     return frame[frame.period > last - span]
 
 

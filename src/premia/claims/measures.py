@@ -10,14 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from premia.metrics import long_run
 from premia.results import Results
 
 
 def tail(frame: pd.DataFrame, share: float = 0.5) -> pd.DataFrame:
-    """Rows of the last ``share`` of periods."""
-    last = int(frame["period"].max())
-    first = last - max(1, round((last + 1) * share)) + 1
-    return frame[frame["period"] >= first]
+    """Rows of the last ``share`` of periods (:func:`premia.metrics.long_run`)."""
+    return long_run(frame, share)
 
 
 def category_series(res: Results, category: str, column: str) -> np.ndarray:
