@@ -7,6 +7,8 @@ import pytest
 from conftest import small
 
 from premia.model import accounts
+from premia.model import demand as dm
+from premia.model import pricing as pr
 from premia.model.demand import choice_probabilities, consumer_spending, expected_demand
 
 
@@ -142,3 +144,41 @@ def test_kernel_shares_sum_to_one_when_nobody_stays_out(watch):
         lo, hi = offer.offsets[m], offer.offsets[m + 1]
         total = consumers.weight * n * offer.purchase_rate[m]
         assert demand[lo:hi].sum() == pytest.approx(total, rel=1e-12)
+
+
+def test_threaded_and_serial_kernels_agree_bit_for_bit(watch):
+    """The parallel=True builds of the kernels give the serial builds' numbers exactly.
+
+    Checked in-process on every kernel (demand expected and sampled, spending, Nash markup
+    terms), on a market large enough for several chunks: a mis-compiled parallel build
+    shows even on one thread (thread-count independence itself is tested in
+    test_engine.py with 1 and 2 threads).
+    """
+    eco, per = _market_state(watch, "content", consumers=3 * dm.CHUNK + 17,
+                             overrides={"consumers.halo": 1.0})
+    offer, c = per.offer, per.consumers
+    uniforms = np.random.default_rng(1).random((c.income.size, offer.offsets.size - 1, 2))
+    for sampled in (False, True):
+        args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows,
+                offer.offsets, dm.pack(offer, eco.eta), offer.purchase_rate,
+                offer.outside_utility, float(c.weight), sampled, uniforms)
+        bought_s, bought_p = c.bought.copy(), c.bought.copy()
+        serial = dm._demand_serial(*args, bought_s)
+        threaded = dm._demand_parallel(*args, bought_p)
+        for a, b in zip(serial, threaded, strict=True):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(bought_s, bought_p)
+        assert serial[0].sum() > 0
+    served = np.full(offer.slots.size, 0.7)
+    args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows,
+            offer.offsets, dm.pack(offer, eco.eta), offer.purchase_rate, offer.outside_utility,
+            float(c.weight), served)
+    np.testing.assert_array_equal(dm._spending_serial(*args), dm._spending_parallel(*args))
+    lo, hi = int(offer.offsets[1]), int(offer.offsets[2])
+    members = np.arange(hi - lo, dtype=np.int64)
+    starts = np.arange(hi - lo + 1, dtype=np.int64)
+    margin = np.linspace(10.0, 50.0, hi - lo)
+    args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows, lo, hi,
+            dm.pack(offer, eco.eta), float(offer.outside_utility[1]), margin, members, starts)
+    for a, b in zip(pr._markup_serial(*args), pr._markup_parallel(*args), strict=True):
+        np.testing.assert_array_equal(a, b)
