@@ -82,7 +82,7 @@ def test_sampled_demand_averages_to_expected_demand(watch, name, overrides):
     eco, per = _market_state(watch, name, consumers=400, overrides=overrides)
     offer, consumers = per.offer, per.consumers
     n, n_markets = consumers.income.size, offer.offsets.size - 1
-    expected, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    expected, surplus = expected_demand(offer, consumers, eco.eta, consumers.weight)
     # per-consumer unconditional purchase probabilities phi P_ij give the variance
     variance = np.zeros_like(expected)
     for m in range(n_markets):
@@ -93,11 +93,17 @@ def test_sampled_demand_averages_to_expected_demand(watch, name, overrides):
     rng = np.random.default_rng(12345)
     draws = 400
     total = np.zeros_like(expected)
+    surpluses = []
     for _ in range(draws):
-        d, _ = expected_demand(offer, consumers, eco.eta, consumers.weight, True,
-                               rng.random((n, n_markets, 2)))
+        d, cs = expected_demand(offer, consumers, eco.eta, consumers.weight, True,
+                                rng.random((n, n_markets, 2)))
         total += d
+        surpluses.append(cs)
     mean = total / draws
+    # sampled surplus (the shoppers' inclusive values) is unbiased for expected surplus
+    cs = np.array(surpluses)
+    z_cs = (cs.mean(axis=0) - surplus) / (cs.std(axis=0, ddof=1) / np.sqrt(draws))
+    assert np.max(np.abs(z_cs)) < 5.0, f"surplus max |z| = {np.max(np.abs(z_cs)):.2f}"
     z = (mean - expected) / np.sqrt(variance / draws)
     assert np.max(np.abs(z)) < 5.0, f"max |z| = {np.max(np.abs(z)):.2f}"
     # the outside option is really chosen: sampled buyers are fewer than shoppers
