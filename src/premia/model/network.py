@@ -8,13 +8,8 @@ row-normalised, so ``W @ X`` is the neighbours' mean of X (one sparse product).
 
 from __future__ import annotations
 
-import os
-
-import numba as nb
 import numpy as np
 import scipy.sparse as sp
-
-PARALLEL_MIN = 1 << 16  # consumers from which the product uses the thread pool
 
 
 def small_world(n: int, degree: int, rewiring: float,
@@ -45,51 +40,14 @@ def small_world(n: int, degree: int, rewiring: float,
     rows = np.concatenate([src, dst])
     cols = np.concatenate([dst, src])
     adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    adj.data[:] = 1.0  # merge duplicate links
-    deg = np.asarray(adj.sum(axis=1)).ravel()
+    deg = np.diff(adj.indptr)  # links per row once duplicates are merged
     inv = np.divide(1.0, deg, out=np.zeros(n), where=deg > 0)
-    return sp.csr_matrix(sp.diags(inv) @ adj)
+    adj.data[:] = np.repeat(inv, deg)  # row-normalise in place: w_ij = 1 / deg_i
+    return adj
 
 
 def neighbour_mean(W: sp.csr_matrix | None, values: np.ndarray) -> np.ndarray:
-    """Neighbours' mean of ``values`` (consumers x columns); fully mixed when ``W`` is None.
-
-    The sparse product ``W @ values`` is computed row by row by a Numba kernel on W's CSR
-    arrays (threads split the rows; each row sums its links in stored order, so the
-    result does not depend on the number of threads and equals SciPy's product).
-    """
+    """Neighbours' mean of ``values`` (consumers x columns); fully mixed when ``W`` is None."""
     if W is None:
         return np.broadcast_to(values.mean(axis=0), values.shape)
-    x = np.ascontiguousarray(values, dtype=np.float64)
-    flat = x.ndim == 1
-    x2 = x.reshape(-1, 1) if flat else x
-    out = np.empty((W.shape[0], x2.shape[1]))
-    if W.shape[0] >= PARALLEL_MIN:
-        os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # see demand.use_threads
-        _csr_product_parallel(W.indptr, W.indices, W.data, x2, out)
-    else:
-        _csr_product_serial(W.indptr, W.indices, W.data, x2, out)
-    return out.ravel() if flat else out
-
-
-@nb.njit(inline="always")
-def _csr_product_core(indptr, indices, data, x, out):
-    """out = W x for W in CSR form, one row at a time (y_i = sum_p w_p x_{col(p)})."""
-    cols = x.shape[1]
-    for i in nb.prange(out.shape[0]):
-        for c in range(cols):
-            out[i, c] = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            j, w = indices[p], data[p]
-            for c in range(cols):
-                out[i, c] += w * x[j, c]
-
-
-@nb.njit(cache=True, parallel=True)
-def _csr_product_parallel(indptr, indices, data, x, out):
-    _csr_product_core(indptr, indices, data, x, out)
-
-
-@nb.njit(cache=True)
-def _csr_product_serial(indptr, indices, data, x, out):
-    _csr_product_core(indptr, indices, data, x, out)
+    return W @ values
