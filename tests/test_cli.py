@@ -149,3 +149,28 @@ def test_negative_seed_is_bad_input(tmp_path):
                                  "--out", str(out)])
     assert_bad_input(result, "--seed")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args,names", [
+    (["run", "minimal", "--seed", "abc"], ["premia run", "--seed", "integer"]),
+    (["run", "minimal", "--bogus"], ["premia run", "--bogus"]),
+    (["run"], ["premia run", "file"]),
+    (["frobnicate"], ["frobnicate"]),
+])
+def test_usage_errors_are_one_line_and_exit_2(args, names):
+    """Bad options and commands are bad input too: one line on stderr, exit code 2."""
+    proc = subprocess.run([str(PREMIA), *args], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+
+
+def test_help_still_works():
+    proc = subprocess.run([str(PREMIA), "run", "--help"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0 and "--seed" in proc.stdout
+    bare = subprocess.run([str(PREMIA)], capture_output=True, text=True, timeout=300)
+    assert "Usage" in bare.stdout + bare.stderr and "run" in bare.stdout + bare.stderr
