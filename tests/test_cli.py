@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import premia.cli.runs  # noqa: F401  (registers run, validate, scenarios)
+from premia.catalog import shipped
 from premia.cli.common import app
 from premia.results import TABLES, Results
 
@@ -174,3 +175,10 @@ def test_help_still_works():
     assert proc.returncode == 0 and "--seed" in proc.stdout
     bare = subprocess.run([str(PREMIA)], capture_output=True, text=True, timeout=300)
     assert "Usage" in bare.stdout + bare.stderr and "run" in bare.stdout + bare.stderr
+
+
+def test_scenarios_lists_the_shipped_ones():
+    result = runner.invoke(app, ["scenarios"])
+    assert result.exit_code == 0
+    for name in shipped():
+        assert name in result.stdout

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MINIMAL
+from conftest import MINIMAL, assert_sane
 
+import premia
+from premia.catalog import shipped
 from premia.loading import (
     ScenarioError,
     load_scenario,
@@ -103,3 +105,11 @@ def test_entrants_without_a_firm_to_copy_are_a_validation_error():
     raw["event"].append({"at": 2, "kind": "subsidy", "category": "tablets", "push": 2.0})
     with pytest.raises(ScenarioError, match=r"category\.tablets has entrants"):
         validate_raw(raw, "x.toml")
+
+
+@pytest.mark.parametrize("name", sorted(shipped()))
+def test_every_shipped_scenario_validates_and_runs_cleanly(name):
+    sc = load_scenario(shipped()[name], {"scenario.periods": 4, "scenario.consumers": 300})
+    res = premia.simulate(sc, seed=1)
+    assert_sane(res)
+    assert set(res.categories.category) == {c.id for c in sc.category}
