@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import premia
+from premia.model.demand import choice_probabilities
 from premia.model.engine import Economy
 from premia.model.network import neighbour_mean, small_world
 
@@ -184,3 +185,27 @@ def test_following_with_a_market_potential_saturates_at_the_audience():
     assert f[-1] <= m + 1e-12 and f[-1] > m - 0.02
     followers = eco.state.consumers.follows[:, 0].astype(bool)
     assert np.all(eco.culture.audience[followers, 0]), "only the audience follows"
+
+
+def test_cooperative_goods_carry_the_uplift_and_followers_consider_them():
+    over = {"creator.weaver.uplift": 0.7, "culture.miao.awareness_elsewhere": 0.0,
+            "culture.miao.awareness_home": 0.0, "culture.miao.bass_q": 0.0}
+    sc = small("content", periods=6, consumers=400, overrides=over,
+               events=[{"at": 3, "kind": "creator", "creator": "weaver"}])
+    eco = Economy(sc, 2)
+    eco.run()
+    firms = eco.recorder.tables()["firms"].to_pandas()
+    craft = firms[firms.category == "embroidery"]
+    coop, other = craft[craft.cooperative == 0], craft[craft.cooperative < 0]
+    np.testing.assert_allclose(coop[coop.period < 3].meaning, 1.0)
+    np.testing.assert_allclose(coop[coop.period >= 3].meaning, 1.7)
+    np.testing.assert_allclose(other.meaning, 1.0)
+    # nobody is aware of the culture: only followers buy, and only the cooperative's goods
+    offer, c = eco.offer(), eco.state.consumers
+    probs = choice_probabilities(offer, c, eco.eta, 1)[:, 1:]
+    in_coop = eco.state.firms.coop[offer.slots[offer.offsets[1]:offer.offsets[2]]] == 0
+    followers = c.follows[:, 0] == 1
+    assert followers.sum() > 0
+    assert np.all(probs[:, ~in_coop] == 0.0)
+    assert np.all(probs[~followers][:, in_coop] == 0.0)
+    assert np.all(probs[followers][:, in_coop] > 0.0)
