@@ -51,11 +51,15 @@ def entrant_counts(state: State, p: Params, rng: np.random.Generator) -> np.ndar
 
 
 def _template(state: State, category: int) -> int:
-    """A living (or else any) slot of the category to copy size and price from."""
+    """A living (or else any) slot of the category to copy size and price from.
+
+    Returns -1 when no slot of the category is left: all its firms exited and other
+    categories' entrants took their slots.
+    """
     f = state.firms
     same = np.flatnonzero((f.category == category) & (f.firm_id >= 0))
     living = same[f.alive[same]]
-    return int(living[0] if living.size else same[-1])
+    return int(living[0] if living.size else same[-1] if same.size else -1)
 
 
 def enter_firms(state: State, p: Params, rng: np.random.Generator,
@@ -78,6 +82,8 @@ def enter_firms(state: State, p: Params, rng: np.random.Generator,
             if free.size == 0:
                 return entered
             slot, src = int(free[0]), _template(state, c)
+            if src < 0:
+                break  # nothing left to copy: the category gets no entrants
             u_home, u_region = rng.random(), rng.random()
             _fill_entrant(state, p, slot, src, c)
             home = home_regions[c]
