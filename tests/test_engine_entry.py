@@ -125,3 +125,14 @@ def test_two_cultures_with_one_home_region():
     drums = res.firms[res.firms.category == "drums"]
     assert drums.firm.nunique() > 2 and (drums.region == "village").all()
     assert (drums.meaning > 0).all()
+
+
+def test_a_category_that_died_out_does_not_crash_entry():
+    """All goods firms go bankrupt and phone entrants reuse their slots: entry into goods
+    (entry_push > 0) must not crash for want of a firm to copy."""
+    over = {"firms.0.cash": -1.0e9, "category.goods.entry_push": 1.0,
+            "category.phones.entry_push": 3.0}
+    res = premia.simulate(small(periods=10, drop_events=True, overrides=over), seed=0)
+    assert_sane(res)
+    goods = res.categories.query("category == 'goods'")
+    assert goods.firms_alive.iloc[0] == 10 and goods.firms_alive.iloc[-1] == 0
