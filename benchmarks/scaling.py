@@ -36,7 +36,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 sys.path.insert(0, {here!r})
 from common import full_model
 from premia.api import simulate
-warm = full_model(2000, 2, firms={firms})
+warm = full_model(10_000, 2, firms={firms})  # serial and threaded kernels
 simulate(warm, seed=0)
 sc = full_model({consumers}, {periods}, firms={firms})
 start = time.perf_counter()
