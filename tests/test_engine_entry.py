@@ -129,10 +129,15 @@ def test_two_cultures_with_one_home_region():
 
 def test_a_category_that_died_out_does_not_crash_entry():
     """All goods firms go bankrupt and phone entrants reuse their slots: entry into goods
-    (entry_push > 0) must not crash for want of a firm to copy."""
+    (entry_push > 0) must not crash for want of a firm to copy, and entrants keep coming
+    from the declared firms' template (here with the same hopeless cash)."""
     over = {"firms.0.cash": -1.0e9, "category.goods.entry_push": 1.0,
             "category.phones.entry_push": 3.0}
     res = premia.simulate(small(periods=10, drop_events=True, overrides=over), seed=0)
     assert_sane(res)
     goods = res.categories.query("category == 'goods'")
-    assert goods.firms_alive.iloc[0] == 10 and goods.firms_alive.iloc[-1] == 0
+    assert goods.firms_alive.iloc[0] == 10
+    initial = set(res.firms.query("period == 0 and category == 'goods'").firm)
+    later = res.firms.query("category == 'goods' and period > 1")
+    assert len(later) and not later.firm.isin(initial).any()
+    assert (later.cash < 0).all()  # the template's cash, not a copy of nothing

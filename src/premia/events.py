@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
 
@@ -17,6 +17,13 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: int = Field(ge=0, le=2400, description="period at whose start the event applies")
     enabled: bool = Field(True, description="a disabled event is kept in the file but not applied")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: object) -> object:
+        from premia.scenario import reject_booleans
+
+        return reject_booleans(cls, data)
 
 
 class Modernize(_Event):
@@ -43,6 +50,12 @@ class Media(_Event):
     culture: _Id
     budget: float = Field(ge=0, le=1e12, description="yuan per month")
     until: int | None = Field(None, ge=0, le=2400, description="last period (default: end)")
+
+    @model_validator(mode="after")
+    def _until_after_start(self) -> Media:
+        if self.until is not None and self.until < self.at:
+            raise ValueError(f"until={self.until} is before at={self.at}")
+        return self
 
 
 class CreatorStart(_Event):

@@ -25,10 +25,25 @@ Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+def reject_booleans(model: type[BaseModel], data: object) -> object:
+    """Refuse ``true``/``false`` where a number is expected (pydantic would take 1/0)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            field = model.model_fields.get(str(key))
+            if isinstance(value, bool) and field is not None and field.annotation is not bool:
+                raise ValueError(f"{key} must be a number, not {str(value).lower()}")
+    return data
+
+
 class Strict(BaseModel):
     """Base model: unknown keys are errors, values are checked on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: object) -> object:
+        return reject_booleans(cls, data)
 
 
 class RunSettings(Strict):

@@ -1,6 +1,7 @@
 """One cost and quality model for every firm (DESIGN §1.2).
 
     c_f = [(1 - m_f) c_hand + m_f c_machine] * exp(-lambda_c T_f)     unit production cost
+          (lambda_c T_f capped at +-30)
     q_f = T_f + (1 - m_f) q_hand + m_f q_machine                      quality
     A_f = 1 - theta_c m_f                                             authenticity
     M_f = M_k A_f I_f (+ creator uplift for cooperative goods)        perceived meaning
@@ -19,13 +20,17 @@ import numpy as np
 
 from premia.model.state import Firms, Params
 
+MAX_EXPONENT = 30.0  # |lambda T| is capped so extreme technology neither overflows nor zeroes cost
+
 
 def unit_cost(firms: Firms, p: Params) -> np.ndarray:
     """Unit production cost c_f of every slot."""
     c = firms.category
     m = firms.modern_share
     base = (1.0 - m) * p.cat["hand_cost"][c] + m * p.cat["machine_cost"][c]
-    return base * np.exp(-p.cat["tech_cost_elasticity"][c] * firms.tech)
+    exponent = np.clip(p.cat["tech_cost_elasticity"][c] * firms.tech, -MAX_EXPONENT,
+                       MAX_EXPONENT)
+    return base * np.exp(-exponent)
 
 
 def quality(firms: Firms, p: Params) -> np.ndarray:

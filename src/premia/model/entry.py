@@ -11,8 +11,9 @@
   categories come from the home region with probability ``entry_home_share``; the others
   are imitators (interpretation right ``imitator_right``, modern share
   ``imitator_modern_share``). Technology entrants start with the best off-patent
-  technology. An entrant starts with the mean initial cash of its category's firm groups
-  (the capital that comes with subsidised or private investment).
+  technology. An entrant copies the size and practice of a living firm of its category
+  (or, when none is left, the mean of the category's declared firms) and starts with the
+  declared firms' mean initial cash (the capital that comes with the investment).
 
 The overcapacity ratio sum K / sum D is reported per category.
 """
@@ -50,16 +51,11 @@ def entrant_counts(state: State, p: Params, rng: np.random.Generator) -> np.ndar
     return rng.poisson(rate)
 
 
-def _template(state: State, category: int) -> int:
-    """A living (or else any) slot of the category to copy size and price from.
-
-    Returns -1 when no slot of the category is left: all its firms exited and other
-    categories' entrants took their slots.
-    """
+def _living_peer(state: State, category: int) -> int:
+    """A living slot of the category whose size and practice an entrant copies (-1: none)."""
     f = state.firms
-    same = np.flatnonzero((f.category == category) & (f.firm_id >= 0))
-    living = same[f.alive[same]]
-    return int(living[0] if living.size else same[-1] if same.size else -1)
+    living = np.flatnonzero((f.category == category) & f.alive)
+    return int(living[0]) if living.size else -1
 
 
 def enter_firms(state: State, p: Params, rng: np.random.Generator,
@@ -81,9 +77,7 @@ def enter_firms(state: State, p: Params, rng: np.random.Generator,
             free = np.flatnonzero(~f.alive)
             if free.size == 0:
                 return entered
-            slot, src = int(free[0]), _template(state, c)
-            if src < 0:
-                break  # nothing left to copy: the category gets no entrants
+            slot, src = int(free[0]), _living_peer(state, c)
             u_home, u_region = rng.random(), rng.random()
             _fill_entrant(state, p, slot, src, c)
             home = home_regions[c]
@@ -102,17 +96,24 @@ def enter_firms(state: State, p: Params, rng: np.random.Generator,
     return entered
 
 
+ENTRANT_TRAITS = ("hand_capacity", "modern_share", "rd_intensity", "interpretation_right",
+                  "tech")
+
+
 def _fill_entrant(state: State, p: Params, slot: int, src: int, c: int) -> None:
+    """An entrant copies a living peer's traits, or the category's declared firms' mean
+    traits when none is alive, and starts with the declared firms' mean cash."""
     f = state.firms
-    for name in ("hand_capacity", "modern_share", "rd_intensity", "interpretation_right",
-                 "tech"):
-        getattr(f, name)[slot] = getattr(f, name)[src]
+    for name in ENTRANT_TRAITS:
+        getattr(f, name)[slot] = (getattr(f, name)[src] if src >= 0
+                                  else state.markets.entrant[name][c])
     if p.kind[c] in (1, 3):
         best = off_patent_best(state.markets, c, state.period)
-        f.tech[slot] = best if np.isfinite(best) else f.tech[src]
+        if np.isfinite(best):
+            f.tech[slot] = best
     for name in ("demand", "sales", "revenue", "last_revenue", "profit", "rd_spend", "wages"):
         getattr(f, name)[slot] = 0.0
-    f.cash[slot] = state.markets.entry_cash[c]
+    f.cash[slot] = state.markets.entrant["cash"][c]
     f.firm_id[slot] = state.next_firm_id
     state.next_firm_id += 1
     f.category[slot] = c

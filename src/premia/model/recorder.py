@@ -11,6 +11,19 @@ from premia.model.regions import RegionIncomes
 from premia.model.state import State
 from premia.scenario import Scenario
 
+_F = pa.float64()
+EMPTY_SCHEMAS = {
+    "cultures": pa.schema([("period", pa.int64()), ("culture", pa.string()),
+                           ("mean_affinity", _F), ("accepting_share", _F), ("aware_share", _F),
+                           ("media_reach", _F)]),
+    "creators": pa.schema([("period", pa.int64()), ("creator", pa.string()),
+                           ("active", pa.bool_()), ("followers", _F), ("coop_sales", _F),
+                           ("income", _F)]),
+    "firms": pa.schema([("period", pa.int64()), ("firm", pa.int64())]),
+    "categories": pa.schema([("period", pa.int64()), ("category", pa.string())]),
+    "regions": pa.schema([("period", pa.int64()), ("region", pa.string())]),
+}
+
 
 def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
     total = weights.sum()
@@ -117,9 +130,10 @@ class Recorder:
                   aware_share=e.mean(axis=0), media_reach=culture.reach.copy())
 
     def tables(self) -> dict[str, pa.Table]:
-        """The recorded tables (a table with no rows still has its columns if known)."""
+        """The recorded tables; a table with no rows (no cultures, no creators) still has
+        its columns."""
         out: dict[str, pa.Table] = {}
         for name, cols in self.columns.items():
-            out[name] = pa.table({k: np.concatenate(v) for k, v in cols.items()}) if cols \
-                else pa.table({"period": pa.array([], pa.int64())})
+            out[name] = (pa.table({k: np.concatenate(v) for k, v in cols.items()}) if cols
+                         else EMPTY_SCHEMAS[name].empty_table())
         return out

@@ -87,14 +87,18 @@ def build_firms(sc: Scenario, p: Params) -> Firms:
     return f
 
 
-def _entry_cash(sc: Scenario) -> np.ndarray:
-    """Per category, the firm-weighted mean initial cash of its ``[[firms]]`` groups."""
-    ids = [c.id for c in sc.category]
-    cash, count = np.zeros(len(ids)), np.zeros(len(ids))
-    for g in sc.firms:
-        cash[ids.index(g.category)] += g.cash * g.count
-        count[ids.index(g.category)] += g.count
-    return np.divide(cash, count, out=np.zeros(len(ids)), where=count > 0)
+def _entrant_template(sc: Scenario, firms: Firms) -> dict[str, np.ndarray]:
+    """Per category, the firm-weighted mean traits and cash of its declared firms."""
+    n_cat = len(sc.category)
+    declared = firms.alive
+    count = np.bincount(firms.category[declared], minlength=n_cat).astype(float)
+    out = {}
+    for name in ("cash", "hand_capacity", "modern_share", "rd_intensity",
+                 "interpretation_right", "tech"):
+        total = np.bincount(firms.category[declared], weights=getattr(firms, name)[declared],
+                            minlength=n_cat)
+        out[name] = np.divide(total, count, out=np.zeros(n_cat), where=count > 0)
+    return out
 
 
 def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
@@ -112,7 +116,7 @@ def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
         entry_push=p.cat["entry_push"].copy(),
         patent_length=p.cat["patent_length"].astype(np.int64),
         recent_margin=np.zeros(n_cat),
-        entry_cash=_entry_cash(sc),
+        entrant=_entrant_template(sc, firms),
         discoveries=discoveries,
     )
     n_cul = len(sc.culture)

@@ -96,7 +96,7 @@ class Markets:
     entry_push: np.ndarray
     patent_length: np.ndarray
     recent_margin: np.ndarray
-    entry_cash: np.ndarray
+    entrant: dict[str, np.ndarray]
     discoveries: list[list[tuple[float, int]]] = field(default_factory=list)
 
 
