@@ -23,14 +23,13 @@ import numpy as np
 
 from premia.model.demand import (
     CHUNK,
-    FAST,
     Offer,
     _block_weights,
-    _dot_lanes,
     _transpose_block,
     pack,
     use_threads,
 )
+from premia.model.fastmath import FAST, dot_lanes
 
 
 def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.ndarray,
@@ -83,8 +82,8 @@ def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, ma
             w_lam[i] = gamma_c * pfac[i] * scale[i]
             w_gam[i] = w_lam[i] * scale[i]
         for j in range(size):
-            s_part[ch, j] = _dot_lanes(V, scale, j, b)
-            l_part[ch, j] = _dot_lanes(V, w_lam, j, b)
+            s_part[ch, j] = dot_lanes(V, scale, j, b)
+            l_part[ch, j] = dot_lanes(V, w_lam, j, b)
         for g in range(group_start.shape[0] - 1):
             held[:b] = 0.0
             for r in range(group_start[g], group_start[g + 1]):
@@ -95,7 +94,7 @@ def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, ma
                 held[i] *= w_gam[i]
             for r in range(group_start[g], group_start[g + 1]):
                 k = members[r]
-                t_part[ch, k] = _dot_lanes(V, held, k, b)
+                t_part[ch, k] = dot_lanes(V, held, k, b)
     s = np.zeros(size)
     lam = np.zeros(size)
     t = np.zeros(size)
