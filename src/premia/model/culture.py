@@ -55,6 +55,9 @@ class CultureDynamics:
         self.per_follower = np.array([z.income_per_follower for z in sc.creator])
         audience = np.array([z.audience for z in sc.creator])
         self.audience = rng.random((n, len(sc.creator))) < audience
+        self.rates = {name: np.array([getattr(k, name) for k in sc.culture], np.float64)
+                      for name in ("learning", "social", "habit", "decay", "bass_p", "bass_q",
+                                   "awareness_decay", "media_efficiency")}
         self.reach = np.zeros(len(sc.culture))
         self.commission = np.zeros(len(sc.creator))
         self.coop_sales = np.zeros(len(sc.creator))
@@ -62,7 +65,7 @@ class CultureDynamics:
     def media_reach(self, state: State) -> np.ndarray:
         """Share of consumers reached by each culture's media this period."""
         live = state.media_until >= state.period
-        eff = np.array([k.media_efficiency for k in self.cultures])
+        eff = self.rates["media_efficiency"]
         return np.where(live, 1.0 - np.exp(-eff * state.media_budget), 0.0)
 
     def exposure(self, state: State) -> np.ndarray:
@@ -82,20 +85,15 @@ class CultureDynamics:
         if not self.cultures:
             return
         self.reach = self.media_reach(state)
-        mu = np.array([k.learning for k in self.cultures])
-        chi = np.array([k.social for k in self.cultures])
-        h = np.array([k.habit for k in self.cultures])
-        d = np.array([k.decay for k in self.cultures])
-        a = c.affinity
-        gain = mu * np.minimum(self.exposure(state), 1.0) + h * c.bought
-        social = chi * (neighbour_mean(self.W, a) - a)
-        np.clip(a + gain * (1.0 - a) + social - d * a, 0.0, 1.0, out=a)
-        p = np.array([k.bass_p for k in self.cultures]) + self.reach
-        r = np.array([k.bass_q for k in self.cultures])
-        eps = np.array([k.awareness_decay for k in self.cultures])
-        e = c.awareness
-        hazard = np.minimum(p + r * neighbour_mean(self.W, e), 1.0)
-        np.clip(e + (1.0 - e) * hazard - eps * e, 0.0, 1.0, out=e)
+        k = self.rates
+        a, e = c.affinity, c.awareness
+        n_k = a.shape[1]
+        means = neighbour_mean(self.W, np.hstack([a, e]))  # one sparse product for both
+        gain = k["learning"] * np.minimum(self.exposure(state), 1.0) + k["habit"] * c.bought
+        social = k["social"] * (means[:, :n_k] - a)
+        np.clip(a + gain * (1.0 - a) + social - k["decay"] * a, 0.0, 1.0, out=a)
+        hazard = np.minimum(k["bass_p"] + self.reach + k["bass_q"] * means[:, n_k:], 1.0)
+        np.clip(e + (1.0 - e) * hazard - k["awareness_decay"] * e, 0.0, 1.0, out=e)
 
     def _follow(self, state: State, u: np.ndarray) -> None:
         c = state.consumers
