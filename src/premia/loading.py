@@ -11,7 +11,8 @@ import copy
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,35 @@ def apply_overrides(
     for path, value in overrides.items():
         target, field = _locate(out, path, source)
         target[field] = parse_value(value) if isinstance(value, str) else value
+    return out
+
+
+def integer_paths(raw: Mapping[str, Any], paths: Iterable[str]) -> set[str]:
+    """The override paths among ``paths`` whose schema field holds an integer.
+
+    Sampling designs use this to round their points on integer fields (months, counts).
+    """
+    from premia import events, scenario
+
+    models: dict[str, type] = {
+        "scenario": scenario.RunSettings, "consumers": scenario.ConsumerSettings,
+        "category": scenario.Category, "region": scenario.Region,
+        "culture": scenario.Culture, "creator": scenario.Creator, "firms": scenario.FirmGroup,
+    }
+    kinds = {cls.model_fields["kind"].annotation.__args__[0]: cls
+             for cls in typing.get_args(typing.get_args(events.Event)[0])}
+    out: set[str] = set()
+    for path in paths:
+        parts = path.split(".")
+        model = models.get(parts[0])
+        if parts[0] == "event" and len(parts) == 3 and parts[1].isdigit():
+            items = raw.get("event", [])
+            index = int(parts[1])
+            model = kinds.get(items[index].get("kind")) if index < len(items) else None
+        field = model.model_fields.get(parts[-1]) if model is not None else None
+        if field is not None and (field.annotation is int
+                                  or int in typing.get_args(field.annotation)):
+            out.add(path)
     return out
 
 

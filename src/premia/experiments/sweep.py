@@ -36,7 +36,13 @@ from premia.experiments.design import (
 )
 from premia.experiments.executors import make_executor, worker_threads
 from premia.experiments.store import Store, run_id
-from premia.loading import apply_overrides, read_toml, scenario_hash, validate_raw
+from premia.loading import (
+    apply_overrides,
+    integer_paths,
+    read_toml,
+    scenario_hash,
+    validate_raw,
+)
 from premia.scenario import Scenario
 
 Progress = Callable[[int, int, int], None]
@@ -166,6 +172,9 @@ def plan(scenario: str | Path | Scenario | Mapping[str, Any], store: str | Path 
     if points is not None:
         design = cross(design, [dict(p) for p in points])
     design = design or [{}]
+    ints = integer_paths(raw, design[0])
+    design = [{k: round(v) if k in ints and isinstance(v, float) else v
+               for k, v in point.items()} for point in design]
     for point in design[:1]:
         apply_overrides(raw, point, source)  # bad paths are bad input, not failed runs
     if seeds < 1:
