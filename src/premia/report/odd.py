@@ -84,14 +84,28 @@ EQUATIONS: list[tuple[dict[str, str], str]] = [
      "D_j = Σ_i w_i·φ_c·P_ij      sales_j = min(D_j, K_j)      γ_i = γ_c·(ȳ / y_i)^ε"),
     ({"en": "Adaptive pricing", "zh": "适应性定价"},
      "p ← max(c_f, p·exp(ψ·(u − u*))),   u = sales / K"),
+    ({"en": "Bertrand–Nash pricing (ζ-markup fixed point)", "zh": "伯特兰–纳什定价（ζ 加成不动点）"},
+     "p ← ĉ + ζ(p),   ζ = Λ⁻¹·[(O ∘ Γ)ᵀ·(p − ĉ) + s]\n"
+     "Λ_jj = Σ_i w_i·γ_i·P_ij     Γ_jk = Σ_i w_i·γ_i·P_ij·P_ik     O_jk = 1 if j, k share an owner"),
     ({"en": "Innovation and imitation", "zh": "创新与模仿"},
      "RD_f = ρ_f·revenue_f(t−1);  IN = ξ·RD,  IM = (1 − ξ)·RD\n"
      "P(innovate) = 1 − exp(−ζ1·IN_f / scale_c),   T' = T_f + x,  x ~ Beta(a, b) on [x_lo, x_hi]\n"
      "P(imitate)  = 1 − exp(−ζ2·IM_f / scale_c),   copy the best technology older than L"),
+    ({"en": "Entry, exit and capacity", "zh": "进入、退出与产能"},
+     "entrants_c ~ Poisson(σ_c + s_c·max(0, m̄_c)),   m̄_c: smoothed net margin (12-month memory)\n"
+     "exit when cash_f < −B_c·max(F_f, 1)\n"
+     "K_hand,f ← K_hand,f·(1 + g_K)  when u_f > u_grow and cash_f > 0"),
     ({"en": "Affinity and awareness", "zh": "亲和度与知晓度"},
      "a_ik ← a_ik + μ_k·x_ik·(1 − a_ik) + χ·(ā_N(i),k − a_ik) + h·b_ik·(1 − a_ik) − d_k·a_ik\n"
      "e_ik ← e_ik + (1 − e_ik)·(p_k + r·ē_N(i),k) − ε·e_ik\n"
-     "accepting group of k = { i : a_ik ≥ a* }"),
+     "accepting group of k = { i : a_ik ≥ a* }\n"
+     "x_ik = 1 − exp(−media_efficiency_k·budget_k) + Σ_z Q_z·follows_iz·[k(z) = k]"),
+    ({"en": "Following a creator (Bass)", "zh": "关注内容创作者（Bass 过程）"},
+     "P(i starts following z) = 1 − exp(−(p_z + q_z·f̄_N(i),z))   for i in z's audience (share m_z)\n"
+     "p_z = bass_p_z + media_efficiency_k·promotion_z"),
+    ({"en": "Households", "zh": "家庭收入"},
+     "y_h = base_h + wage_r·[h employed] + (owner_share_r·Σ_f∈r max(profit_f, 0) + creator income_r) / H_r\n"
+     "jobs_r = Σ_f∈r labour_f·sales_f / (1 − δ)     poverty_r = share of y_h below the line"),
     ({"en": "Reported figures", "zh": "报告的指标"},
      "markup = p/c − 1     gross margin = (p − c)/p     net margin = profit / revenue\n"
      "overcapacity = ΣK / ΣD"),
