@@ -38,22 +38,29 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def claims_table(report) -> Table:
-    """A Rich table of claim verdicts."""
-    table = Table(title="the essay's claims", show_lines=True)
-    for col in ("claim", "essay (原文)", "criterion", "effect", "95% interval", "verdict"):
+    """A Rich table of the claims: one row each, with the essay's words and the verdict."""
+    table = Table(title="the essay's claims")
+    for col in ("claim", "essay (原文)", "effect", "95% interval", "verdict"):
         table.add_column(col, overflow="fold")
     for res in report.claims:
-        quote = res.quote_zh if len(res.quote_zh) <= 60 else res.quote_zh[:58] + "……"
-        for i, crit in enumerate(res.criteria):
+        quote = res.quote_zh if len(res.quote_zh) <= 40 else res.quote_zh[:38] + "……"
+        style = VERDICT_STYLE[res.verdict]
+        table.add_row(res.id, quote, f"{res.effect:.4g}",
+                      f"[{res.ci[0]:.4g}, {res.ci[1]:.4g}]", f"[{style}]{res.verdict}[/{style}]")
+    return table
+
+
+def criteria_table(report) -> Table:
+    """A Rich table of every criterion (the claim holds when all of its criteria hold)."""
+    table = Table(title="criteria (descriptions: --json or --markdown)")
+    for col in ("claim", "criterion", "effect", "95% interval", "verdict"):
+        table.add_column(col)
+    for res in report.claims:
+        for crit in res.criteria:
             style = VERDICT_STYLE[crit["verdict"]]
-            table.add_row(
-                res.id if i == 0 else "", quote if i == 0 else "",
-                f"{crit['name']}: {crit['description']}", f"{crit['effect']:.4g}",
-                f"[{crit['ci'][0]:.4g}, {crit['ci'][1]:.4g}]",
-                f"[{style}]{crit['verdict']}[/{style}]"
-                + (f"\n[bold {VERDICT_STYLE[res.verdict]}]claim: {res.verdict}[/]"
-                   if i == len(res.criteria) - 1 else ""),
-            )
+            table.add_row(res.id, crit["name"], f"{crit['effect']:.4g}",
+                          f"[{crit['ci'][0]:.4g}, {crit['ci'][1]:.4g}]",
+                          f"[{style}]{crit['verdict']}[/{style}]")
     return table
 
 
@@ -85,6 +92,7 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
         report = check(ids, seeds=seeds, workers=workers,
                        progress=lambda done, total: adv(done))
     console.print(claims_table(report))
+    console.print(criteria_table(report))
     console.print(facts_table(report))
     console.print(f"{len(ids)} claims x {seeds} seeds in {report.meta['wall_time_s']:.1f} s")
     if json_path is not None:
