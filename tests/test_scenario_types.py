@@ -50,3 +50,14 @@ def test_tables_without_rows_keep_their_columns():
     res = premia.simulate(sc, seed=1)
     assert len(res.cultures) == 0 and "accepting_share" in res.cultures.columns
     assert len(res.creators) == 0 and "followers" in res.creators.columns
+
+
+def test_halo_with_two_cultures_at_one_home_is_an_error():
+    from premia.loading import read_toml, validate_raw
+
+    raw = read_toml(MINIMAL)
+    raw["culture"].append({"id": "dong", "home": "guizhou"})
+    assert validate_raw(raw, MINIMAL).culture[1].id == "dong"  # fine without a halo
+    raw.setdefault("consumers", {})["halo"] = 0.5
+    with pytest.raises(ScenarioError, match="home to miao, dong"):
+        validate_raw(raw, MINIMAL)

@@ -54,6 +54,15 @@ def check_references(sc: Scenario) -> None:
                     f"but groups are 0..{len(sc.firms) - 1}"
                 )
     _entry_templates(sc)
+    if sc.consumers.halo > 0:
+        homes: dict[str, list[str]] = {}
+        for k in sc.culture:
+            homes.setdefault(k.home, []).append(k.id)
+        for region, ids in homes.items():
+            if len(ids) > 1:
+                raise ValueError(f"consumers.halo > 0 needs each region to be home to at most "
+                                 f"one culture, but region {region!r} is home to "
+                                 f"{', '.join(ids)}")
     kinds = {c.id: c.kind for c in sc.category}
     for i, e in enumerate(sc.event):
         where = f"event.{i}"
