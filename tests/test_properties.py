@@ -223,13 +223,15 @@ def structures(draw) -> dict[str, Any]:
         else:
             e["creator"] = draw(st.sampled_from(creators))["id"]
         events.append(e)
+    homes = [k["home"] for k in cultures]
+    shared_home = len(set(homes)) < len(homes)  # the halo needs one culture per home region
     return {
         "scenario": {"name": "random", "periods": draw(st.integers(1, 6)),
                      "consumers": draw(st.integers(10, 200)), "max_firms": 60,
                      "pricing": draw(st.sampled_from(["adaptive", "nash"])),
                      "demand": draw(st.sampled_from(["expected", "sampled"]))},
         "consumers": {"network": draw(st.sampled_from(["mixed", "small_world"])),
-                      "halo": draw(fl(0.0, 3.0))},
+                      "halo": 0.0 if shared_home else draw(fl(0.0, 3.0))},
         "region": [{"id": r} for r in regions], "culture": cultures, "category": categories,
         "firms": groups, "creator": creators, "event": events,
     }
