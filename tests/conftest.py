@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from premia.catalog import scenario_dir
 from premia.loading import apply_overrides, read_toml, validate_raw
@@ -24,6 +25,12 @@ from premia.model.demand import Offer
 from premia.model.engine import Economy
 from premia.results import Results
 from premia.scenario import Scenario
+
+# CI explores the same examples on every run (a failure there is reproducible); local runs
+# keep drawing new ones.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = scenario_dir() / "minimal.toml"
