@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # as premia sets it; see demand.py
-from common import full_model, machine, print_table, synthetic_market, write_json
+from common import best_time, full_model, machine, print_table, synthetic_market, write_json
 
 from premia.model.demand import choice_probabilities, expected_demand
 
@@ -37,22 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cpu_seconds(fn, repeat: int) -> float:
     """Smallest process CPU time of ``repeat`` calls of ``fn()``."""
-    best = np.inf
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
+    return best_time(fn, repeat, clock=time.process_time)
 
 
 def wall_seconds(fn, repeat: int) -> float:
     """Smallest wall time of ``repeat`` calls of ``fn()``."""
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_time(fn, repeat)
 
 
 def kernel_throughput(consumers: int, goods: int, markets: int, repeat: int = 7) -> dict:
