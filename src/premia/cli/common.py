@@ -81,10 +81,24 @@ def load(file: Path, sets: list[str] | None = None) -> Scenario:
 
 
 @contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A Rich progress bar; yields ``advance(done)`` taking the absolute count done."""
+def progress_bar(description: str, total: int | None = None, failures: bool = False
+                 ) -> Iterator[Callable[..., None]]:
+    """A Rich progress bar on stderr.
+
+    Yields ``advance(done, total=None, failed=None)``: ``done`` is the absolute count,
+    ``total`` may be given (or changed) on any call, and ``failed`` is shown when the bar
+    was made with ``failures=True``.
+    """
+    shown_failures = [TextColumn("[red]{task.fields[failed]} failed")] if failures else []
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())
+               *shown_failures, TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda done: bar.update(task, completed=done)
+        task = bar.add_task(description, total=total, failed=0)
+
+        def advance(done: int, total: int | None = None, failed: int | None = None) -> None:
+            fields = {"total": total} if total is not None else {}
+            if failed is not None:
+                fields["failed"] = failed
+            bar.update(task, completed=done, **fields)
+
+        yield advance

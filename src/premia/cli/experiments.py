@@ -9,17 +9,16 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from premia.cli.common import BadInputError, app, console, err_console, guarded, parse_sets
+from premia.cli.common import (
+    BadInputError,
+    app,
+    console,
+    guarded,
+    parse_sets,
+    progress_bar,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,14 +54,9 @@ def _check_executor(executor: str) -> None:
 
 @contextmanager
 def run_progress(description: str) -> Iterator[Callable[[int, int, int], None]]:
-    """A Rich bar of runs done, failures and ETA; yields ``update(done, failed, total)``."""
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(description, total=None, failed=0)
-        yield lambda done, failed, total: bar.update(task, completed=done, total=total,
-                                                     failed=failed)
+    """A bar of runs done, failures and ETA; yields ``update(done, failed, total)``."""
+    with progress_bar(description, failures=True) as advance:
+        yield lambda done, failed, total: advance(done, total=total, failed=failed)
 
 
 def _ranges(items: list[str] | None) -> dict[str, tuple[float, float]]:

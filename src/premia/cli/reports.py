@@ -8,15 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from premia.cli.common import BadInputError, app, console, err_console, guarded
+from premia.cli.common import BadInputError, app, console, guarded, progress_bar
 
 LANGS = ("en", "zh")
 
@@ -29,15 +26,6 @@ def _langs(lang: str) -> tuple[str, ...]:
     return (lang,)
 
 
-@contextmanager
-def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
-
-
 def _claims_reports(check_data: dict, source: str, langs: tuple[str, ...], out: Path,
                     seed: int, periods: int | None, workers: int) -> list[Path]:
     from premia.report import ReportError, claim_runs, claims_report, parse_check, write_atomic
@@ -47,7 +35,7 @@ def _claims_reports(check_data: dict, source: str, langs: tuple[str, ...], out: 
     except ReportError as exc:
         raise BadInputError(str(exc)) from None
     ids = [c.id for c in report.claims]
-    with _progress("figure runs") as advance:
+    with progress_bar("figure runs") as advance:
         runs = claim_runs(ids, seed=seed, periods=periods, workers=workers, progress=advance)
     return [write_atomic(out / f"report.{lang}.html",
                          claims_report(report, runs, lang, seed=seed, command=sys.argv))
@@ -120,7 +108,7 @@ def demo(
     if n_workers < 1:
         raise BadInputError(f"--workers {n_workers}: must be at least 1")
     start = time.perf_counter()
-    with _progress(f"checking claims ({seeds} seeds)") as advance:
+    with progress_bar(f"checking claims ({seeds} seeds)") as advance:
         result = check(seeds=seeds, workers=n_workers, progress=advance, periods=periods)
     data = result.to_json()
     check_path = write_atomic(out / "check.json", json.dumps(data, indent=2, ensure_ascii=False))
