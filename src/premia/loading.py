@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import stat
 import tomllib
 import typing
 from collections.abc import Iterable, Mapping
@@ -23,10 +24,32 @@ from premia.scenario import Scenario
 KEYED = ("category", "region", "culture", "creator")
 INDEXED = ("firms", "event")
 SECTIONS = ("scenario", "consumers")
+MAX_FILE_BYTES = 4 << 20  # a scenario file is a few kilobytes; refuse what cannot be one
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``str(err)`` is one line naming file and field."""
+    """A scenario that cannot be used.
+
+    ``str(err)`` has one line per problem, each naming the file and the field; most errors
+    have a single line. ``err.problems`` lists the lines.
+    """
+
+    @property
+    def problems(self) -> list[str]:
+        """The problems, one line each."""
+        return str(self).split("\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` with newlines and other control characters escaped (``\\n``), so that
+    a message quoting user input stays on one line."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
+def _kind(value: Any) -> str:
+    names = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
+             dict: "table"}
+    return names.get(type(value), type(value).__name__)
 
 
 def parse_value(text: str) -> Any:
@@ -40,33 +63,48 @@ def parse_value(text: str) -> Any:
     """
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # TOMLDecodeError, or an integer of 4,300+ digits
         return text
+
+
+def _table(value: Any, source: str, where: str, form: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ScenarioError(one_line(f"{source}: {where}: must be a table ({form}), "
+                                     f"not a {_kind(value)}"))
+    return value
+
+
+def _entries(raw: dict[str, Any], head: str, source: str) -> list[Any]:
+    items = raw.get(head, [])
+    if not isinstance(items, list):
+        raise ScenarioError(one_line(f"{source}: {head}: must be an array of tables "
+                                     f"([[{head}]]), not a {_kind(items)}"))
+    return items
 
 
 def _locate(raw: dict[str, Any], path: str, source: str) -> tuple[dict[str, Any], str]:
     parts = path.split(".")
     head = parts[0]
     if head in SECTIONS and len(parts) == 2:
-        return raw.setdefault(head, {}), parts[1]
+        return _table(raw.setdefault(head, {}), source, head, f"[{head}]"), parts[1]
     if head in KEYED and len(parts) == 3:
-        for item in raw.get(head, []):
+        tables = [i for i in _entries(raw, head, source) if isinstance(i, dict)]
+        for item in tables:
             if item.get("id") == parts[1]:
                 return item, parts[2]
-        known = ", ".join(str(i.get("id")) for i in raw.get(head, [])) or "none"
-        raise ScenarioError(f"{source}: override {path}: no {head} {parts[1]!r} (known: {known})")
+        known = ", ".join(str(i.get("id")) for i in tables) or "none"
+        raise ScenarioError(one_line(f"{source}: override {path}: no {head} {parts[1]!r} "
+                                     f"(known: {known})"))
     if head in INDEXED and len(parts) == 3 and parts[1].isdigit():
-        items = raw.get(head, [])
+        items = _entries(raw, head, source)
         index = int(parts[1])
         if index >= len(items):
-            raise ScenarioError(
-                f"{source}: override {path}: {head} has indices 0..{len(items) - 1}"
-            )
-        return items[index], parts[2]
-    raise ScenarioError(
+            raise ScenarioError(one_line(
+                f"{source}: override {path}: {head} has indices 0..{len(items) - 1}"))
+        return _table(items[index], source, f"{head}.{index}", f"[[{head}]]"), parts[2]
+    raise ScenarioError(one_line(
         f"{source}: override {path!r}: use scenario.F, consumers.F, "
-        f"category|region|culture|creator.ID.F or firms|event.INDEX.F"
-    )
+        f"category|region|culture|creator.ID.F or firms|event.INDEX.F"))
 
 
 def apply_overrides(
@@ -84,6 +122,9 @@ def apply_overrides(
     """
     out = copy.deepcopy(raw)
     for path, value in overrides.items():
+        if not isinstance(path, str):
+            raise ScenarioError(one_line(f"{source}: override {path!r}: override keys are "
+                                         f"strings such as 'scenario.periods'"))
         target, field = _locate(out, path, source)
         target[field] = parse_value(value) if isinstance(value, str) else value
     return out
@@ -123,8 +164,9 @@ def _loc_text(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
     for i, item in enumerate(loc):
         if isinstance(item, int) and i == 1 and loc[0] in KEYED:
             entries = raw.get(str(loc[0]), [])
-            ident = entries[item].get("id") if item < len(entries) else None
-            parts.append(str(ident if ident is not None else item))
+            entry = entries[item] if isinstance(entries, list) and item < len(entries) else None
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            parts.append(str(ident) if isinstance(ident, str) and ident else str(item))
         elif isinstance(item, str) and i == 2 and loc[0] == "event":
             continue  # the discriminator's tag ("modernize", ...) adds nothing
         else:
@@ -154,24 +196,58 @@ def validate_raw(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = _loc_text(raw, tuple(err["loc"]))
-        extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        prefix = f"{source}: {where}: " if where else f"{source}: "
-        raise ScenarioError(f"{prefix}{_allowed(err)}{extra}") from None
+        lines: list[str] = []
+        for err in exc.errors():
+            where = _loc_text(raw, tuple(err["loc"]))
+            prefix = f"{source}: {where}: " if where else f"{source}: "
+            lines += [one_line(prefix + part) for part in _allowed(err).split("\n")]
+        raise ScenarioError("\n".join(dict.fromkeys(lines))) from None
+    except RecursionError:  # a structure nested too deep for the validator
+        raise ScenarioError(f"{source}: nested too deeply to be a scenario") from None
+
+
+def check_horizon(sc: Scenario, source: str = "<scenario>") -> None:
+    """Raise :class:`ScenarioError` listing the events that start after the run ends.
+
+    Events are checked whether enabled or not: a variant that switches one on must find it
+    within the run. Shortening a run with an override of ``scenario.periods`` is a
+    deliberate cut, so :func:`load_scenario` checks the horizon only when the run length
+    is the file's own.
+    """
+    n = sc.scenario.periods
+    late = [f"{source}: event.{i}.at: {e.at} is beyond the run's {n} periods "
+            f"(allowed 0..{n - 1}, or lengthen scenario.periods)"
+            for i, e in enumerate(sc.event) if e.at >= n]
+    if late:
+        raise ScenarioError("\n".join(late))
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file, turning I/O and syntax problems into :class:`ScenarioError`."""
     p = Path(path)
+    name = one_line(str(p))
     try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, /dev/zero never ends
+            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ScenarioError(f"{name}: {what} (a scenario is a TOML file)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{name}: too large to be a scenario ({info.st_size:,} bytes; "
+                                f"at most {MAX_FILE_BYTES:,})")
+        with p.open("rb") as fh:
+            text = fh.read(MAX_FILE_BYTES + 1).decode("utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{p}: no such file") from None
+        raise ScenarioError(f"{name}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{p}: cannot read ({exc.__class__.__name__})") from None
+        raise ScenarioError(f"{name}: cannot read ({exc.__class__.__name__})") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid TOML: {exc}") from None
+        raise ScenarioError(one_line(f"{name}: not valid TOML: {exc}")) from None
+    except RecursionError:
+        raise ScenarioError(f"{name}: not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer beyond Python's 4,300-digit limit
+        raise ScenarioError(one_line(f"{name}: not valid TOML: {exc}")) from None
 
 
 def load_scenario(
@@ -194,8 +270,12 @@ def load_scenario(
         >>> [c.id for c in sc.category]
         ['goods', 'phones', 'embroidery']
     """
-    raw = apply_overrides(read_toml(path), overrides or {}, str(path))
-    return validate_raw(raw, str(path))
+    overrides = overrides or {}
+    raw = apply_overrides(read_toml(path), overrides, str(path))
+    sc = validate_raw(raw, str(path))
+    if "scenario.periods" not in overrides:
+        check_horizon(sc, str(path))
+    return sc
 
 
 def scenario_hash(sc: Scenario) -> str:

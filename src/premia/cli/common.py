@@ -40,10 +40,16 @@ class BadInputError(Exception):
     """Bad input from the user: reported as one line with exit code 2."""
 
 
-def fail(message: str) -> None:
-    """Print one line on stderr and exit with code 2."""
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+def fail(message: str, code: int = 2) -> None:
+    """Print ``error: ...`` on stderr, one line per problem in ``message``, and exit.
+
+    Args:
+        message: one problem per line (most messages have one line).
+        code: the exit code, 2 for bad input.
+    """
+    for line in str(message).split("\n") or [""]:
+        err_console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=code)
 
 
 def guarded(func: F) -> F:
