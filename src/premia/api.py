@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 
-from premia.loading import scenario_hash
+from premia import memory
+from premia.loading import ScenarioError, scenario_hash
 from premia.model.engine import Economy
-from premia.results import Results
+from premia.results import NonFiniteError, Results
 from premia.scenario import Scenario
 
 
@@ -25,16 +26,24 @@ def versions() -> dict[str, str]:
 
 
 def simulate(scenario: Scenario, seed: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Results:
+             progress: Callable[[int, int], None] | None = None,
+             check_memory: bool = True) -> Results:
     """Run a scenario and return its results.
 
     Args:
         scenario: a validated scenario (see :func:`premia.load_scenario`).
         seed: the run's seed; defaults to ``scenario.scenario.seed``.
         progress: optional ``progress(done, total)`` called after each period.
+        check_memory: refuse, before allocating, a run that cannot fit in memory
+            (:func:`premia.memory.check`).
 
     Returns:
         The run's :class:`~premia.results.Results`.
+
+    Raises:
+        MemoryLimitError: the run cannot fit, or an allocation failed (one line).
+        NonFiniteError: the run produced NaN or infinite values (one line; the results
+            are on the error's ``results`` attribute).
 
     Example:
         >>> import premia
@@ -43,9 +52,17 @@ def simulate(scenario: Scenario, seed: int | None = None,
         9
     """
     seed = scenario.scenario.seed if seed is None else int(seed)
+    if not 0 <= seed < 2**63:
+        raise ScenarioError(f"seed {seed}: allowed are 0..2^63-1")
+    if check_memory:
+        memory.check(scenario)
     start = time.perf_counter()
-    economy = Economy(scenario, seed)
-    economy.run(progress)
+    try:
+        economy = Economy(scenario, seed)
+        economy.run(progress)
+        tables = economy.recorder.tables()
+    except MemoryError:
+        raise memory.out_of_memory(scenario) from None
     meta = {
         "scenario": scenario.model_dump(mode="json"),
         "scenario_hash": scenario_hash(scenario),
@@ -53,4 +70,10 @@ def simulate(scenario: Scenario, seed: int | None = None,
         "versions": versions(),
         "wall_time_s": time.perf_counter() - start,
     }
-    return Results(tables=economy.recorder.tables(), meta=meta)
+    results = Results(tables=tables, meta=meta)
+    try:
+        results.check_finite()
+    except NonFiniteError as exc:
+        exc.results = results  # type: ignore[attr-defined]
+        raise
+    return results

@@ -93,7 +93,7 @@ class Region(Strict):
 
     id: Id
     name: str = Field("", max_length=100)
-    households: float = Field(1.0e5, gt=0, le=1e9, description="households living here")
+    households: float = Field(1.0e5, ge=1, le=1e9, description="households living here")
     base_income: float = Field(
         800.0, ge=0, le=1e7, description="non-market income per household, yuan/month"
     )

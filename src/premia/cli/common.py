@@ -20,7 +20,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from premia.loading import ScenarioError, load_scenario
+from premia.loading import ScenarioError, load_scenario, one_line
+from premia.results import OutputError
 from premia.scenario import Scenario
 
 app = typer.Typer(
@@ -53,19 +54,33 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def guarded(func: F) -> F:
-    """Turn :class:`ScenarioError` and :class:`BadInputError` into one line and exit 2."""
+    """Turn bad input into ``error: ...`` lines and exit 2.
+
+    Bad input is a :class:`ScenarioError` (including a run too large for memory or one
+    that produced non-finite values), a :class:`BadInputError` or an
+    :class:`~premia.results.OutputError`. An allocation that fails anyway is reported the
+    same way: one line, never a traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ScenarioError, BadInputError) as exc:
+        except (ScenarioError, BadInputError, OutputError) as exc:
             fail(str(exc))
+        except MemoryError:
+            fail("out of memory; use fewer consumers, periods or firms")
         except KeyboardInterrupt:
             err_console.print("interrupted")
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_seed(seed: int | None, option: str = "--seed") -> None:
+    """A seed must fit the generator: 0..2^63-1."""
+    if seed is not None and not 0 <= seed < 2**63:
+        raise BadInputError(f"{option} {seed}: a seed is an integer in 0..2^63-1")
 
 
 def parse_sets(sets: list[str] | None) -> dict[str, str]:
@@ -74,7 +89,8 @@ def parse_sets(sets: list[str] | None) -> dict[str, str]:
     for item in sets or []:
         path, sep, value = item.partition("=")
         if not sep or not path.strip():
-            raise BadInputError(f"--set {item!r}: expected PATH=VALUE, e.g. scenario.periods=24")
+            raise BadInputError(one_line(f"--set {item!r}: expected PATH=VALUE, e.g. "
+                                         "scenario.periods=24"))
         out[path.strip()] = value.strip()
     return out
 
@@ -89,7 +105,8 @@ def load(file: Path, sets: list[str] | None = None) -> Scenario:
 @contextmanager
 def progress_bar(description: str, total: int | None = None, failures: bool = False
                  ) -> Iterator[Callable[..., None]]:
-    """A Rich progress bar on stderr.
+    """A Rich progress bar on stderr (only when stderr is a terminal: in a log or a pipe
+    it would leave blank lines around the output).
 
     Yields ``advance(done, total=None, failed=None)``: ``done`` is the absolute count,
     ``total`` may be given (or changed) on any call, and ``failed`` is shown when the bar
@@ -98,7 +115,8 @@ def progress_bar(description: str, total: int | None = None, failures: bool = Fa
     shown_failures = [TextColumn("[red]{task.fields[failed]} failed")] if failures else []
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                *shown_failures, TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with Progress(*columns, console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as bar:
         task = bar.add_task(description, total=total, failed=0)
 
         def advance(done: int, total: int | None = None, failed: int | None = None) -> None:

@@ -162,7 +162,11 @@ def query(
     """Query all runs of a store with SQL (views: runs, firms, categories, cultures,
     regions, creators; parameters as columns named by their path)."""
     from premia.experiments.store import Store, write_table_atomic
+    from premia.results import check_output_file
 
+    for target in (csv, parquet):
+        if target is not None:
+            check_output_file(target)  # before the query: a refused path costs nothing
     result = Store(store).query_arrow(sql)
     if csv is not None:
         write_table_atomic(result, csv, "csv")

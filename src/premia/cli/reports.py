@@ -26,10 +26,20 @@ def _langs(lang: str) -> tuple[str, ...]:
     return (lang,)
 
 
+def _targets(out: Path, names: list[str]) -> None:
+    """Refuse, before any work, an output folder or report file premia may not write."""
+    from premia.results import check_output_dir, check_output_file
+
+    check_output_dir(out)
+    for name in names:
+        check_output_file(out / name)
+
+
 def _claims_reports(check_data: dict, source: str, langs: tuple[str, ...], out: Path,
                     seed: int, periods: int | None, workers: int) -> list[Path]:
     from premia.report import ReportError, claim_runs, claims_report, parse_check, write_atomic
 
+    _targets(out, [f"report.{lang}.html" for lang in langs])
     try:
         report = parse_check(check_data, source)
     except ReportError as exc:
@@ -72,6 +82,7 @@ def report(
         raise BadInputError(f"--periods {periods}: allowed are 1..2400")
     start = time.perf_counter()
     if run is not None:
+        _targets(out, [f"run-report.{lg}.html" for lg in langs])
         try:
             res = load_run(run)
         except ReportError as exc:
@@ -107,6 +118,7 @@ def demo(
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     if n_workers < 1:
         raise BadInputError(f"--workers {n_workers}: must be at least 1")
+    _targets(out, ["check.json", *(f"report.{lang}.html" for lang in LANGS)])
     start = time.perf_counter()
     with progress_bar(f"checking claims ({seeds} seeds)") as advance:
         result = check(seeds=seeds, workers=n_workers, progress=advance, periods=periods)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from premia.catalog import shipped, title
-from premia.cli.common import BadInputError, app, console, guarded, load, progress_bar
+from premia.cli.common import app, check_seed, console, guarded, load, progress_bar
 
 SetOption = Annotated[
     list[str] | None,
@@ -62,16 +62,26 @@ def run(
     file: Annotated[Path, typer.Argument(help="scenario file or shipped scenario name")],
     seed: Annotated[int | None, typer.Option(help="seed (default: the file's)")] = None,
     set_: SetOption = None,
-    out: Annotated[Path | None, typer.Option(help="write the run directory here")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="write the run directory here (a new path or an earlier run)")] = None,
+    no_memory_check: Annotated[bool, typer.Option(
+        "--no-memory-check", help="run even if the estimated memory exceeds what is free")
+    ] = False,
 ) -> None:
     """Run one scenario, print a summary and optionally save the results."""
+    from premia import memory
     from premia.api import simulate
+    from premia.results import check_run_dir
 
-    if seed is not None and seed < 0:
-        raise BadInputError(f"--seed {seed}: a seed must be a non-negative integer")
+    check_seed(seed)
+    if out is not None:
+        check_run_dir(out)  # before running: a refused path costs nothing
     sc = load(file, set_)
+    if not no_memory_check:
+        memory.check(sc, source=str(file))
     with progress_bar(f"running {sc.scenario.name}", sc.scenario.periods) as advance:
-        res = simulate(sc, seed=seed, progress=lambda done, total: advance(done))
+        res = simulate(sc, seed=seed, progress=lambda done, total: advance(done),
+                       check_memory=False)
     last = max(1, min(24, sc.scenario.periods // 4))
     console.print(_summary(res, last))
     for table in _content_summary(res, last):

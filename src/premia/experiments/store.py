@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from premia.results import TABLES, Results
+from premia.results import TABLES, OutputError, Results, check_output_file
 
 RECORD = "record.json"
 RUNS = "runs"
@@ -275,16 +275,24 @@ def _alive(pid: int) -> bool:
 
 
 def write_table_atomic(table: pa.Table, path: str | Path, fmt: str) -> Path:
-    """Write ``table`` as ``csv`` (with a header row) or ``parquet``: temp name, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``table`` as ``csv`` (with a header row) or ``parquet``: temp name, then rename.
+
+    Raises:
+        OutputError: the path is a folder, a link, under a file, or cannot be written.
+    """
+    target = check_output_file(path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
             pacsv.write_csv(table, tmp)
         else:
             pq.write_table(table, tmp)
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})"
+                          ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
