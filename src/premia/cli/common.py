@@ -126,3 +126,39 @@ def progress_bar(description: str, total: int | None = None, failures: bool = Fa
             bar.update(task, completed=done, **fields)
 
         yield advance
+
+
+# ---- sweeps and stores: memory, damaged runs, failures ---------------------------
+def check_sweep_memory(p: Any, workers: int, source: str) -> None:
+    """Refuse a sweep whose base scenario cannot run ``workers`` times at once."""
+    from premia import memory
+    from premia.loading import validate_raw
+
+    memory.check(validate_raw(p.tasks[0].raw, source), min(workers, len(p.tasks)), source)
+
+
+def report_quarantine(bad: dict[str, str], done: str) -> None:
+    """One warning line naming the damaged runs that were set aside."""
+    if bad:
+        listed = "; ".join(f"{rid} ({why})" for rid, why in list(bad.items())[:3])
+        more = f"; and {len(bad) - 3} more" if len(bad) > 3 else ""
+        err_console.print(f"warning: {len(bad)} damaged run{'s' * (len(bad) > 1)} {done}: "
+                          f"{listed}{more}", markup=False, highlight=False, soft_wrap=True)
+
+
+def sweep_failures(runs: dict[str, list[dict[str, Any]]], store: Path,
+                    allow_failures: bool) -> None:
+    """Name the failed and lost runs; exit 1 unless failures are allowed."""
+    bad = runs["failed"] + runs["lost"] + runs["missing"]
+    if not bad:
+        return
+    total = sum(len(v) for v in runs.values())
+    first = bad[0]
+    error = " ".join(str(first.get("error") or first["status"]).split())
+    summary = (f"{len(bad)} of {total} runs did not finish ({len(runs['failed'])} failed, "
+               f"{len(runs['lost'])} lost); first: {first['run_id']}: {error[:300]}; "
+               f"premia runs {store} lists them")
+    if allow_failures:
+        err_console.print(f"warning: {summary}", markup=False, highlight=False, soft_wrap=True)
+        return
+    fail(f"{summary} (--allow-failures to accept)", code=1)

@@ -14,10 +14,15 @@ from rich.table import Table
 from premia.cli.common import (
     BadInputError,
     app,
+    check_seed,
+    check_sweep_memory,
     console,
+    err_console,
     guarded,
     parse_sets,
     progress_bar,
+    report_quarantine,
+    sweep_failures,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -88,25 +93,41 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT (dask)")] = None,
     seed: Annotated[int | None, typer.Option(help="root seed (default: the file's)")] = None,
     retry_failed: Annotated[bool, typer.Option(help="re-run failed runs")] = False,
+    allow_failures: Annotated[bool, typer.Option(
+        "--allow-failures", help="exit 0 even if some runs failed")] = False,
+    no_memory_check: Annotated[bool, typer.Option(
+        "--no-memory-check", help="start runs even if their estimated memory exceeds what "
+        "is free")] = False,
     set_: Sets = None,
 ) -> None:
-    """Run a scenario over a grid, value lists and/or a sample, into a run store."""
+    """Run a scenario over a grid, value lists and/or a sample, into a run store.
+
+    Exits 1 when runs failed or were lost (unless --allow-failures); the store keeps
+    them and the next sweep resumes.
+    """
     from premia.catalog import resolve
     from premia.experiments.design import parse_grid, parse_values
-    from premia.experiments.sweep import plan, run_plan
+    from premia.experiments.sweep import outcome, plan, run_plan
+    from premia.results import check_output_dir
 
     _check_executor(executor)
+    check_seed(seed)
+    check_output_dir(store)
     if range_ and not sample:
         raise BadInputError("--range needs --sample sobol|lhs|random")
     axes = {a.path: a for a in map(parse_grid, grid or [])}
     listed = {a.path: a.values for a in map(parse_values, values or [])}
     p = plan(resolve(file), store, grid=axes, values=listed, sample_method=sample, n=n,
              ranges=_ranges(range_), seeds=seeds, overrides=parse_sets(set_),
-             root_seed=seed, workers=workers)
+             root_seed=seed, workers=workers, check_memory=not no_memory_check)
+    if not no_memory_check:
+        check_sweep_memory(p, workers, str(file))
     with run_progress(f"sweep {len(p.points)} points x {seeds} seeds") as update:
         run_plan(p, executor=executor, workers=workers, scheduler=scheduler, progress=update,
                  retry_failed=retry_failed)
+    report_quarantine(p.store.quarantined, "set aside and re-ran")
     console.print(f"{store}: {_counts(p.store)}")
+    sweep_failures(outcome(p), store, allow_failures)
 
 
 @app.command()
@@ -121,6 +142,7 @@ def runs(
 
     st = Store(store)
     st.require()
+    report_quarantine(st.quarantine_damaged(), "set aside (the next sweep re-runs them)")
     frame = st.runs()
     params = [c for c in frame.columns if c not in CATALOG_COLUMNS]
     table = Table(title=f"{store}: {_counts(st)}")
@@ -161,13 +183,21 @@ def query(
 ) -> None:
     """Query all runs of a store with SQL (views: runs, firms, categories, cultures,
     regions, creators; parameters as columns named by their path)."""
+    import warnings
+
     from premia.experiments.store import Store, write_table_atomic
     from premia.results import check_output_file
 
     for target in (csv, parquet):
         if target is not None:
             check_output_file(target)  # before the query: a refused path costs nothing
-    result = Store(store).query_arrow(sql)
+    st = Store(store)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = st.query_arrow(sql)
+    note = st.skipped_warning()
+    if note is not None:
+        err_console.print(f"warning: {note}", markup=False, highlight=False, soft_wrap=True)
     if csv is not None:
         write_table_atomic(result, csv, "csv")
     if parquet is not None:

@@ -6,7 +6,11 @@ each run seeds its own generator from its own seed. Worker processes run Numba w
 ``threads = max(1, cpus // workers)`` threads (see :func:`worker_threads`).
 
 - ``local`` (default): :class:`concurrent.futures.ProcessPoolExecutor` with the
-  ``spawn`` context set on the executor (no global ``set_start_method``);
+  ``spawn`` context set on the executor (no global ``set_start_method``). A worker that
+  dies (killed, out of memory) breaks the pool: the executor starts a new pool and runs
+  again, one at a time, the runs that were in flight; a run whose worker dies
+  ``max_losses`` times is given up as :class:`WorkerLostError`. Workers die with the
+  process that started them, so killing a sweep leaves no orphaned worker;
 - ``dask``: a Dask ``LocalCluster(processes=True)``, or ``Client(scheduler)`` for a
   cluster started elsewhere (``premia sweep ... --executor dask --scheduler
   tcp://host:8786``): the same sweep moves to many machines unchanged, as long as the
@@ -19,13 +23,24 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 EXECUTORS = ("local", "dask", "serial")
+PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal sent to this process when its parent dies
 
 Outcome = tuple[Any, Any, BaseException | None]
+
+
+class WorkerLostError(RuntimeError):
+    """A run's worker process died before the run finished (killed, or out of memory)."""
 
 
 def worker_threads(workers: int) -> int:
@@ -38,6 +53,37 @@ def init_worker(threads: int) -> None:
     import numba
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process end when the process ``parent`` that started it ends.
+
+    On Linux the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere a daemon thread polls the parent id once a second.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="premia-parent-watch", daemon=True).start()
+
+
+def init_local_worker(threads: int, parent: int) -> None:
+    """Initializer of local pool workers: thread count, and end with the parent."""
+    die_with_parent(parent)
+    init_worker(threads)
 
 
 class SerialExecutor:
@@ -65,17 +111,28 @@ class LocalExecutor:
     """A process pool on this machine (``spawn`` context, one Numba thread share each).
 
     At most ``2 * workers`` runs are queued at once, so a long sweep holds little memory
-    and a kill loses at most the runs in flight.
+    and a kill loses at most the runs in flight. A dead worker is replaced with the pool
+    (see the module docstring); ``replacements`` counts the new pools.
+
+    Args:
+        workers: worker processes.
+        max_losses: how many times a run may lose its worker before it is given up.
     """
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, max_losses: int = 3) -> None:
         self.workers = max(1, int(workers))
+        self.max_losses = max(1, int(max_losses))
+        self.replacements = 0
         self._pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> LocalExecutor:
+    def _start(self) -> None:
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker, initargs=(worker_threads(self.workers),))
+            initializer=init_local_worker,
+            initargs=(worker_threads(self.workers), os.getpid()))
+
+    def __enter__(self) -> LocalExecutor:
+        self._start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -83,24 +140,70 @@ class LocalExecutor:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def _replace(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._start()
+        self.replacements += 1
+
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Outcome]:
-        """Yield ``(item, result, error)`` as runs complete."""
+        """Yield ``(item, result, error)`` as runs complete.
+
+        Runs in flight when a worker dies are run again, one at a time, in a new pool; a
+        run that loses its worker ``max_losses`` times yields a :class:`WorkerLostError`.
+        """
         assert self._pool is not None, "use the executor as a context manager"
-        pending: dict[Future[Any], Any] = {}
-        queue = iter(items)
-        limit = 2 * self.workers
-        while True:
-            for item in queue:
-                pending[self._pool.submit(fn, item)] = item
-                if len(pending) >= limit:
-                    break
+        queue = deque(enumerate(items))
+        again: deque[tuple[int, Any]] = deque()
+        losses: dict[int, int] = {}
+        pending: dict[Future, tuple[int, Any]] = {}
+        broken = False
+        while queue or again or pending:
+            if broken and not pending:
+                self._replace()
+                broken = False
+            if not broken:
+                broken = self._submit(fn, queue, again, pending)
             if not pending:
-                return
+                continue
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                item = pending.pop(fut)
+                key, item = pending.pop(fut)
                 exc = fut.exception()
-                yield item, (None if exc else fut.result()), exc
+                if not isinstance(exc, BrokenProcessPool):
+                    yield item, (None if exc else fut.result()), exc
+                    continue
+                broken = True
+                losses[key] = losses.get(key, 0) + 1
+                if losses[key] < self.max_losses:
+                    again.append((key, item))
+                else:
+                    yield item, None, WorkerLostError(
+                        f"the worker process died {losses[key]} times running this run "
+                        "(killed, or out of memory)")
+
+    def _submit(self, fn: Callable[[Any], Any], queue: deque, again: deque,
+                pending: dict[Future, tuple[int, Any]]) -> bool:
+        """Fill the pool: a run to retry alone, else up to ``2 * workers`` new runs.
+
+        Returns:
+            Whether the pool turned out to be broken (the item goes back in line).
+        """
+        while True:
+            if again:
+                if pending:
+                    return False
+                source = again
+            elif queue and len(pending) < 2 * self.workers:
+                source = queue
+            else:
+                return False
+            key, item = source.popleft()
+            try:
+                pending[self._pool.submit(fn, item)] = (key, item)  # type: ignore[union-attr]
+            except BrokenProcessPool:  # a worker died while idle
+                source.appendleft((key, item))
+                return True
 
 
 class DaskExecutor:
@@ -152,7 +255,8 @@ class DaskExecutor:
             try:
                 yield item, fut.result(), None
             except Exception as exc:
-                yield item, None, exc
+                lost = type(exc).__name__ == "KilledWorker"  # Dask gave up after retries
+                yield item, None, WorkerLostError(str(exc)) if lost else exc
             fut.release()
 
 

@@ -7,7 +7,11 @@ replicate, never on its position in the sweep (``common_seeds=True`` drops the p
 the seed: common random numbers across points, which sharpens comparisons). Its id
 hashes the base scenario, the point and the seed (:func:`premia.experiments.store.run_id`).
 Re-running a sweep skips the runs already in the store; a run that raises is stored as a
-failure with its error and the sweep goes on.
+failure with its error and the sweep goes on. A run whose worker process died is not a
+failure of the run: the executor runs it again in a new worker, and a run given up after
+repeated losses is stored as ``lost``, which the next sweep runs again. Before running, a
+sweep verifies the finished runs' checksums and sets damaged runs aside (quarantine), so
+they are run again too.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from premia.experiments.design import (
     parse_grid,
     sample,
 )
-from premia.experiments.executors import make_executor, worker_threads
+from premia.experiments.executors import WorkerLostError, make_executor, worker_threads
+from premia.experiments.integrity import lost
 from premia.experiments.store import Store, run_id
 from premia.loading import (
     apply_overrides,
@@ -61,6 +66,7 @@ class RunTask:
     seed: int
     run_id: str
     threads: int = 1
+    check_memory: bool = True
 
 
 @dataclass
@@ -108,7 +114,7 @@ def execute(task: RunTask) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         sc = validate_raw(apply_overrides(task.raw, task.params, task.source), task.source)
-        results = simulate(sc, seed=task.seed)
+        results = simulate(sc, seed=task.seed, check_memory=task.check_memory)
     except Exception as exc:
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}", sim_time_s=None)
         results = None
@@ -153,10 +159,13 @@ def plan(scenario: str | Path | Scenario | Mapping[str, Any], store: str | Path 
          ranges: Mapping[str, tuple[float, float]] | None = None,
          points: Sequence[Mapping[str, Any]] | None = None,
          seeds: int = 1, overrides: Mapping[str, Any] | None = None,
-         root_seed: int | None = None, common_seeds: bool = False, workers: int = 1) -> Plan:
+         root_seed: int | None = None, common_seeds: bool = False, workers: int = 1,
+         check_memory: bool = True) -> Plan:
     """Expand a design into run tasks (checks the scenario and every override path first).
 
-    ``points`` adds explicit points (crossed with the grid like sampled points).
+    ``points`` adds explicit points (crossed with the grid like sampled points);
+    ``check_memory=False`` lets runs start even when their estimated memory exceeds what
+    is free.
 
     Raises:
         ScenarioError: the scenario or an override path is invalid.
@@ -187,7 +196,7 @@ def plan(scenario: str | Path | Scenario | Mapping[str, Any], store: str | Path 
         for rep in range(seeds):
             seed = derive_seed(root, None if common_seeds else point, rep)
             tasks.append(RunTask(str(st.path), raw, source, h, point, rep, seed,
-                                 run_id(h, point, seed), threads))
+                                 run_id(h, point, seed), threads, check_memory))
     return Plan(tasks=tasks, store=st, points=design)
 
 
@@ -203,17 +212,22 @@ def run_plan(p: Plan, *, executor: str = "local", workers: int = 1,
         scheduler: address of a running Dask scheduler (``dask`` only).
         progress: ``progress(done, failed, total)`` after each run (and once at start).
         retry_failed: also re-run the runs recorded as failed.
+
+    Damaged runs found by verifying the store are quarantined first (their ids are in
+    ``store.quarantined``) and run again, like runs lost to a dead worker.
     """
     p.store.run_dir.mkdir(parents=True, exist_ok=True)
     p.store.clean_temporaries()
-    known = p.store.status()
-    finished = {r for r, s in known.items() if s == "done" or (s == "failed" and not retry_failed)}
+    p.store.quarantined = p.store.quarantine_damaged()
+    records = {r["run_id"]: r for r in p.store.records()}
+    finished = {r for r, rec in records.items() if rec["status"] == "done" or (
+        rec["status"] == "failed" and not retry_failed and not lost(rec))}
     todo = [t for t in p.tasks if t.run_id not in finished]
     unique = list({t.run_id: t for t in todo}.values())
     total = len({t.run_id for t in p.tasks})
     done = total - len(unique)
-    failed = sum(1 for t in {t.run_id for t in p.tasks} if known.get(t) == "failed"
-                 and not retry_failed)
+    failed = sum(1 for t in {t.run_id for t in p.tasks} if t in finished
+                 and records[t]["status"] != "done")
     if progress:
         progress(done, failed, total)
     if not unique:
@@ -223,17 +237,35 @@ def run_plan(p: Plan, *, executor: str = "local", workers: int = 1,
             if error is not None:
                 record = _crashed(p.store, task, error)
             done += 1
-            failed += record["status"] == "failed"
+            failed += record["status"] != "done"
             if progress:
                 progress(done, failed, total)
     return p.store
 
 
+def outcome(p: Plan) -> dict[str, list[dict[str, Any]]]:
+    """The plan's runs in its store, by status (``done``, ``failed``, ``lost``, and
+    ``missing`` for runs with no record)."""
+    records = {r["run_id"]: r for r in p.store.records()}
+    out: dict[str, list[dict[str, Any]]] = {"done": [], "failed": [], "lost": [], "missing": []}
+    for rid in dict.fromkeys(t.run_id for t in p.tasks):
+        rec = records.get(rid, {"run_id": rid, "status": "missing", "error": None})
+        out["lost" if lost(rec) else rec["status"] if rec["status"] in out else "failed"
+            ].append(rec)
+    return out
+
+
 def _crashed(store: Store, task: RunTask, error: BaseException) -> dict[str, Any]:
+    """Record a run that produced no record of its own: ``lost`` when its worker died,
+    ``failed`` when the executor reported another error."""
+    dead = isinstance(error, WorkerLostError)
     record = {"run_id": task.run_id, "scenario": task.raw.get("scenario", {}).get("name"),
               "scenario_hash": task.scenario_hash, "seed": task.seed,
-              "replicate": task.replicate, "params": task.params, "status": "failed",
-              "error": f"worker lost: {type(error).__name__}: {error}", "sim_time_s": None,
+              "replicate": task.replicate, "params": task.params,
+              "status": "lost" if dead else "failed",
+              "error": f"{'worker lost' if dead else 'executor'}: {type(error).__name__}: "
+                       f"{error}",
+              "sim_time_s": None,
               "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
               "host": socket.gethostname(), "pid": os.getpid()}
     store.write_run(record, None)
@@ -249,7 +281,8 @@ def sweep(scenario: str | Path | Scenario | Mapping[str, Any], *,
           seeds: int = 1, overrides: Mapping[str, Any] | None = None,
           executor: str = "local", workers: int = 1, scheduler: str | None = None,
           root_seed: int | None = None, common_seeds: bool = False,
-          retry_failed: bool = False, progress: Progress | None = None) -> Store:
+          retry_failed: bool = False, progress: Progress | None = None,
+          check_memory: bool = True) -> Store:
     """Run a scenario over a parameter design into a store; resumes where it stopped.
 
     Args:
@@ -268,6 +301,8 @@ def sweep(scenario: str | Path | Scenario | Mapping[str, Any], *,
         common_seeds: the same seeds at every point (common random numbers).
         retry_failed: re-run runs recorded as failed.
         progress: ``progress(done, failed, total)``.
+        check_memory: refuse runs whose estimated memory exceeds what is free (each such
+            run is stored as failed with the estimate).
 
     Returns:
         The :class:`Store` holding the runs.
@@ -282,6 +317,6 @@ def sweep(scenario: str | Path | Scenario | Mapping[str, Any], *,
     """
     p = plan(scenario, store, grid=grid, values=values, sample_method=sample, n=n,
              ranges=ranges, seeds=seeds, overrides=overrides, root_seed=root_seed,
-             common_seeds=common_seeds, workers=workers)
+             common_seeds=common_seeds, workers=workers, check_memory=check_memory)
     return run_plan(p, executor=executor, workers=workers, scheduler=scheduler,
                     progress=progress, retry_failed=retry_failed)
