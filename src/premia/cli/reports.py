@@ -145,8 +145,19 @@ def dashboard(
     """Start the interactive dashboard (Streamlit) on HOST:PORT."""
     if not 1 <= port <= 65535:
         raise BadInputError(f"--port {port}: allowed are 1..65535")
+    import ipaddress
+
+    from premia.cli.common import err_console
     from premia.dashboard import streamlit_command
 
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        err_console.print(f"warning: --host {host} makes the dashboard reachable from other "
+                          "machines, without a password; anyone who reaches it can start runs "
+                          "on this machine", markup=False, highlight=False, soft_wrap=True)
     console.print(f"dashboard on http://{host}:{port}  (Ctrl+C to stop)")
     code = _serve(streamlit_command(host, port))
     if code not in (0, -signal.SIGTERM, -signal.SIGINT):
