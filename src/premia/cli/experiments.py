@@ -154,13 +154,13 @@ def runs(
     console.print(table)
     if len(frame) > limit:
         console.print(f"({len(frame) - limit} more; use --limit or premia query)")
-    failed = frame[frame.status == "failed"]
+    failed = frame[frame.status.isin(["failed", "lost"])]
     for _, row in failed.head(10).iterrows():
-        console.print(f"failed {row.run_id}: {row.error}", soft_wrap=True, markup=False,
-                      highlight=False)
+        console.print(f"{row.status} {row.run_id}: {row.error}", soft_wrap=True,
+                      markup=False, highlight=False)
     if len(failed) > 10:
         console.print(f"({len(failed) - 10} more failures: premia query {store} "
-                      "\"SELECT run_id, error FROM runs WHERE status = 'failed'\")")
+                      "\"SELECT run_id, error FROM runs WHERE status <> 'done'\")")
 
 
 def _cell(value: Any, digits: int | None = None) -> str:
