@@ -31,7 +31,7 @@ WORDS = ["", "x", "a\nb", "x" * 300, "苗绣", "nash", "adaptive", "sampled", "e
          "media", "creator", "subsidy", "patent", "shock", "merge_markets", "bogus", "0", "1e3",
          "true", "\x00", "'quoted'", "guizhou", "coast", "goods", "phones", "embroidery",
          "miao"]
-EVENT_FIELDS = {"category": WORDS[30:33] + ["nowhere"], "into": WORDS[30:33],
+EVENT_FIELDS = {"category": [*WORDS[30:33], "nowhere"], "into": WORDS[30:33],
                 "culture": ["miao", "nowhere"], "region": ["guizhou", "coast", "nowhere"],
                 "creator": ["zhang", "nowhere"], "share": [0.0, 0.5, 1.0, 2.0, -1.0],
                 "budget": [0.0, 1e4, 1e9, 1e13, -5.0], "push": [0.0, 1.0, 50.0, 101.0],
@@ -108,7 +108,7 @@ def _value(rng: random.Random, old: Any, ids: list[str]) -> Any:
             return old + rng.choice([-1, 1]) * rng.choice([1e-9, 0.001, 1, 1000])
         return rng.choice(WORDS)
     if isinstance(old, str):
-        return rng.choice(WORDS + [rng.choice(NUMBERS)])
+        return rng.choice([*WORDS, rng.choice(NUMBERS)])
     return rng.choice(NUMBERS + WORDS)
 
 

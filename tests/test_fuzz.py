@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
 import sys
 import tempfile
@@ -121,8 +122,10 @@ def _classify(target: str, work: Path, status: int | None) -> str:
 def _serve(conn, root: str) -> None:
     """The fork server: warm up once, then run each case's targets in forked children."""
     import premia
-    import premia.cli  # noqa: F401  (every command module, before forking)
     from premia.catalog import resolve
+    from premia.cli import build
+
+    build()  # import every command module before forking
 
     for name, extra in (("minimal", {}), ("minimal", {"scenario.pricing": "nash"}),
                         ("minimal", {"scenario.demand": "sampled"}), ("village-creator", {})):
@@ -148,6 +151,7 @@ def _serve(conn, root: str) -> None:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
             outcomes[target] = _classify(target, work, status)
+            shutil.rmtree(work, ignore_errors=True)
         conn.send(outcomes)
 
 

@@ -95,7 +95,7 @@ def test_a_killed_worker_is_replaced_and_no_run_is_lost(tmp_path, reference):
         time.sleep(0.02)
     victim = next(iter(workers))
     os.kill(victim, signal.SIGKILL)
-    out, err = proc.communicate(timeout=600)
+    _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()
     assert "Traceback" not in err.decode()
     got = contents(store)
