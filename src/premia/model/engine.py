@@ -7,7 +7,8 @@ Each period t:
    judged from what the market showed up to t - 1, and both paid for);
 3. recurring public budgets are paid (media, heritage, creators' promotion);
 4. culture: affinity, awareness and following move (culture module);
-5. costs, quality, authenticity, meaning and capacity are recomputed;
+5. costs, quality, authenticity, meaning and capacity are recomputed; under a machine
+   programme, workshops that find machines worth their price buy them;
 6. prices are set by each category's rule (adaptive from last period's utilisation, or
    Bertrand-Nash with capacity);
 7. demand is computed and rationed by capacity; accounts are settled; creators take their
@@ -20,7 +21,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from premia.model import accounts, costs, culture, entry, innovation, pricing, regions
+from premia.model import (
+    accounts,
+    costs,
+    culture,
+    entry,
+    innovation,
+    mechanization,
+    pricing,
+    regions,
+)
 from premia.model.budget import PublicBudget
 from premia.model.demand import Offer, expected_demand
 from premia.model.interventions import Interventions
@@ -139,6 +149,11 @@ class Economy:
         fresh = f.alive & np.isnan(f.price)
         f.price[fresh] = f.unit_cost[fresh] * (1.0 + p.cat["initial_markup"][f.category[fresh]])
         offer = self.offer()
+        if st.markets.machine_programme.any() and mechanization.adopt_machines(
+                st, p, offer, st.consumers, self.eta, self.budget, self.culture.uplift(st),
+                self.category_ids):
+            costs.refresh(f, p, self.culture.uplift(st), st.capital)
+            offer = self.offer()
         self._set_prices(offer)
         uniforms = None
         sampled = self.scenario.scenario.demand == "sampled"

@@ -127,6 +127,7 @@ class Interventions:
         if e.target == "entry":
             m.entry_subsidy[c], m.entry_account[c] = e.share, self.budget.index[e.account]
         else:
+            m.machine_programme[c] = self.params.kind[c] in (2, 3)  # workshops with a craft
             m.machine_subsidy[c], m.machine_account[c] = e.share, self.budget.index[e.account]
 
     def _patent(self, state: State, e: Patent) -> None:

@@ -140,6 +140,7 @@ def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
         culture_weight=p.cat["culture_weight"].copy(),
         entry_subsidy=p.cat["entry_subsidy"].copy(),
         entry_account=np.zeros(n_cat, np.int64),
+        machine_programme=np.zeros(n_cat, np.bool_),
         machine_subsidy=np.zeros(n_cat),
         machine_account=np.zeros(n_cat, np.int64),
         patent_length=p.cat["patent_length"].astype(np.int64),

@@ -117,6 +117,7 @@ class Markets:
     culture_weight: np.ndarray
     entry_subsidy: np.ndarray
     entry_account: np.ndarray
+    machine_programme: np.ndarray
     machine_subsidy: np.ndarray
     machine_account: np.ndarray
     patent_length: np.ndarray
