@@ -154,3 +154,28 @@ def test_a_pricing_sample_of_everyone_changes_nothing_and_a_smaller_one_stays_cl
     nash = a.loc[common, "category"] != "goods"
     assert 0 < rel[nash].mean() < 0.015 and rel[nash].max() < 0.05
     assert (rel[~nash] == 0).all()
+
+
+def test_share_jacobian_matches_numpy_and_threads_agree_bit_for_bit():
+    """s, Lambda and Gamma of a market from the kernel against the NumPy reference
+    probabilities, on several chunks of consumers; the threaded build equals the serial."""
+    from premia.model import capacity
+    from premia.model.demand import CHUNK, pack
+
+    eco = Economy(small("content", periods=2, consumers=3 * CHUNK + 17,
+                        overrides={"consumers.halo": 1.0}), 1)
+    eco.step()
+    offer, c = eco.offer(), eco.state.consumers
+    lo, hi = int(offer.offsets[1]), int(offer.offsets[2])
+    args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows, lo, hi,
+            pack(offer, eco.eta), float(offer.outside_utility[1]))
+    serial = capacity._jacobian_serial(*args)
+    for a, b in zip(serial, capacity._jacobian_parallel(*args), strict=True):
+        np.testing.assert_array_equal(a, b)
+    probs = choice_probabilities(offer, c, eco.eta, 1)[:, 1:]
+    gamma = offer.price_weight[lo] * c.price_factor
+    s, lam, gam = serial
+    np.testing.assert_allclose(s, probs.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(lam, (gamma[:, None] * probs).sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(gam, np.einsum("i,ij,ik->jk", gamma, probs, probs), rtol=1e-9)
+    assert hi - lo > 3 and np.all(np.diag(gam) > 0)
