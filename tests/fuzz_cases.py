@@ -26,7 +26,7 @@ CONSUMERS = 200
 NUMBERS = [0, -1, 1, 2, 10, 100, 0.5, 0.9, 1.0001, -0.0, 1e-300, -1e-300, 1e300, -1e300,
            math.inf, -math.inf, math.nan, 1e4, 1e6, 1e9, 1e12, 2**31, 2**53 + 1, 2**63 - 1,
            2**63, 2**64, -(2**63), 5_000_000, 2400, 2401, 100_000]
-WORDS = ["", "x", "a\nb", "x" * 300, "苗绣", "nash", "adaptive", "sampled", "expected",
+WORDS = ["", "x", "a\nb", "x" * 300, "苗绣", "nash", "adaptive", "by_kind", "sampled",
          "commodity", "technology", "culture", "hybrid", "mixed", "small_world", "modernize",
          "media", "creator", "subsidy", "patent", "shock", "merge_markets", "bogus", "0", "1e3",
          "true", "\x00", "'quoted'", "guizhou", "coast", "goods", "phones", "embroidery",
@@ -35,10 +35,13 @@ EVENT_FIELDS = {"category": [*WORDS[30:33], "nowhere"], "into": WORDS[30:33],
                 "culture": ["miao", "nowhere"], "region": ["guizhou", "coast", "nowhere"],
                 "creator": ["zhang", "nowhere"], "share": [0.0, 0.5, 1.0, 2.0, -1.0],
                 "budget": [0.0, 1e4, 1e9, 1e13, -5.0], "push": [0.0, 1.0, 50.0, 101.0],
+                "account": ["national", "guizhou", "nowhere"], "target": ["entry", "machines",
+                                                                         "bogus"],
+                "paid_by": ["workshops", "budget", "nobody"],
                 "length": [0, 12, 2400, -1], "factor": [0.5, 2.0, 100.0, 0.0, 1e6],
                 "until": [0, 5, 30, 2401]}
-EVENT_KINDS = ["modernize", "merge_markets", "media", "creator", "subsidy", "patent", "shock",
-               "bogus"]
+EVENT_KINDS = ["modernize", "merge_markets", "media", "heritage", "creator", "subsidy",
+               "patent", "shock", "bogus"]
 
 
 @dataclass

@@ -61,6 +61,7 @@ def simulate(scenario: Scenario, seed: int | None = None,
         economy = Economy(scenario, seed)
         economy.run(progress)
         tables = economy.recorder.tables()
+        tables["public"] = economy.budget.table()
     except MemoryError:
         raise memory.out_of_memory(scenario) from None
     meta = {

@@ -10,12 +10,14 @@ network degree, F firm slots, T periods, G goods declared):
   indices), ``24 n h`` bytes kept, and about ``107 n h`` at the peak of its construction
   (ring, rewiring, symmetrised COO and its conversion), measured;
 - one period's temporaries: about six ``n x K`` arrays for the culture update, five
-  ``n x Z`` for following, ``16 n M`` uniforms in sampled demand (M markets) and the
-  demand kernels' per-chunk sums;
-- firm slots: ``F`` slots of 28 arrays of 8 bytes;
-- the recorder: about 570 bytes per firm row (the declared firms each period, columns
-  held as per-period arrays, concatenated, then turned into Arrow) and 8 kB per period for
-  the small tables.
+  ``n x Z`` for following, ``16 n M`` uniforms in sampled demand (M markets), the demand
+  kernels' per-chunk sums, the copy of the pricing sample's consumers, and for a
+  Nash-priced market of ``G_c`` goods whose capacity binds the per-chunk share Jacobians,
+  ``8 G_c^2`` bytes for each 1,024 consumers priced on;
+- firm slots: ``F`` slots of one 8-byte value per per-firm array of the model;
+- the recorder: about 700 bytes per firm row (the declared firms each period, columns
+  held as per-period arrays, concatenated, then turned into Arrow) and 10 kB per period
+  for the small tables.
 
 The peak is the larger of set-up (consumers and the network under construction) and the
 run (consumers, network, temporaries and the recorder). ``tests/test_robust_memory.py``
@@ -32,13 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from premia.loading import ScenarioError
+from premia.model.state import Firms, pricing_rule
 from premia.scenario import Scenario
 
 NETWORK_BUILD = 107.0  # bytes per (consumer x half-degree) at the peak of construction
 NETWORK_KEPT = 24.0  # bytes per (consumer x half-degree) of the finished CSR matrix
-ROW_BYTES = 570.0  # recorder bytes per firm row
-PERIOD_BYTES = 8.0e3  # recorder bytes per period for the small tables
-SLOT_ARRAYS = 28  # per-firm arrays of 8 bytes
+ROW_BYTES = 700.0  # recorder bytes per firm row (measured)
+PERIOD_BYTES = 10.0e3  # recorder bytes per period for the small tables (measured)
 CHUNK = 1024  # consumers per chunk in the demand and pricing kernels
 MARGIN = 256 << 20  # room for the interpreter, compiled code and I/O buffers
 
@@ -103,10 +105,23 @@ def estimate(sc: Scenario) -> Estimate:
         consumers=32.0 * n + 24.0 * n * k + 2.0 * n * z,
         network_build=NETWORK_BUILD * n * half + 9.0 * n * z,
         network=NETWORK_KEPT * n * half,
-        period=48.0 * n * k + 40.0 * n * z + sampled + kernels,
-        firms=8.0 * SLOT_ARRAYS * sc.scenario.max_firms,
+        period=48.0 * n * k + 40.0 * n * z + sampled + kernels + _pricing(sc, k, z),
+        firms=8.0 * len(Firms.__dataclass_fields__) * sc.scenario.max_firms,
         recorder=sc.scenario.periods * (ROW_BYTES * goods + PERIOD_BYTES),
     )
+
+
+def _pricing(sc: Scenario, k: int, z: int) -> float:
+    """Bytes of Nash pricing: the sample's consumers copied, and the per-chunk share
+    Jacobians of the largest Nash-priced market (declared goods)."""
+    n = sc.scenario.consumers
+    sample = sc.scenario.pricing_sample
+    priced = sample if 0 < sample < n else n
+    copied = (32.0 + 24.0 * k + z) * priced if priced < n else 0.0
+    goods = [sum(g.count for g in sc.firms if g.category == c.id)
+             for i, c in enumerate(sc.category) if pricing_rule(sc, i) == "nash"]
+    largest = max(goods, default=0)
+    return copied + 8.0 * (priced / CHUNK + 1) * largest**2
 
 
 def _meminfo(key: str) -> int | None:

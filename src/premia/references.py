@@ -50,7 +50,9 @@ def reference_problems(sc: Scenario) -> list[str]:
     for i, g in enumerate(sc.firms):
         _known(problems, f"firms.{i}.category", g.category, categories, "category")
         _known(problems, f"firms.{i}.region", g.region, regions, "region")
+    accounts = regions | {"national"}
     for z in sc.creator:
+        _known(problems, f"creator.{z.id}.account", z.account, accounts, "account")
         _known(problems, f"creator.{z.id}.culture", z.culture, cultures, "culture")
         _known(problems, f"creator.{z.id}.region", z.region, regions, "region")
         problems += [f"creator.{z.id}.cooperative names firm group {g}, but groups are "
@@ -59,7 +61,7 @@ def reference_problems(sc: Scenario) -> list[str]:
     if all(g.category in categories for g in sc.firms):  # else the template check misleads
         problems += _entry_templates(sc)
     problems += _halo_homes(sc)
-    problems += _event_targets(sc, categories, regions, cultures, creators)
+    problems += _event_targets(sc, categories, regions, cultures, creators, accounts)
     return problems
 
 
@@ -83,7 +85,7 @@ def _halo_homes(sc: Scenario) -> list[str]:
 
 
 def _event_targets(sc: Scenario, categories: set[str], regions: set[str], cultures: set[str],
-                   creators: set[str]) -> list[str]:
+                   creators: set[str], accounts: set[str]) -> list[str]:
     problems: list[str] = []
     kinds = {c.id: c.kind for c in sc.category}
     for i, e in enumerate(sc.event):
@@ -95,6 +97,7 @@ def _event_targets(sc: Scenario, categories: set[str], regions: set[str], cultur
         _known(problems, f"{where}.region", getattr(e, "region", None), regions, "region")
         _known(problems, f"{where}.culture", getattr(e, "culture", None), cultures, "culture")
         _known(problems, f"{where}.creator", getattr(e, "creator", None), creators, "creator")
+        _known(problems, f"{where}.account", getattr(e, "account", None), accounts, "account")
         if e.kind == "merge_markets" and len(problems) == before:
             if kinds[e.category] not in ("culture", "hybrid"):
                 problems.append(f"{where}.category must be a culture or hybrid category")
@@ -104,9 +107,9 @@ def _event_targets(sc: Scenario, categories: set[str], regions: set[str], cultur
 
 
 def _entry_templates(sc: Scenario) -> list[str]:
-    """Entrants copy size and technology from a firm of their category: one must exist."""
+    """Entrants take their practice and technology from the declared firms of their
+    category: a category with entry needs at least one [[firms]] group."""
     stocked = {g.category for g in sc.firms}
-    pushed = {e.category for e in sc.event if e.kind == "subsidy" and e.push > 0 and e.enabled}
-    return [f"category.{c.id} has entrants (entry_push or a subsidy) but no [[firms]] group "
-            f"for them to copy size and technology from"
-            for c in sc.category if c.id not in stocked and (c.entry_push > 0 or c.id in pushed)]
+    return [f"category.{c.id} has entry_rate > 0 but no [[firms]] group for entrants to take "
+            f"their practice and technology from"
+            for c in sc.category if c.id not in stocked and c.entry_rate > 0]

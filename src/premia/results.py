@@ -1,8 +1,9 @@
 """Results of one run: Arrow tables, pandas access, atomic Parquet I/O.
 
 A run directory holds ``firms.parquet``, ``categories.parquet``, ``cultures.parquet``,
-``regions.parquet``, ``creators.parquet`` and ``run.json`` (the scenario as run, seed,
-package versions and wall time).
+``regions.parquet``, ``creators.parquet``, ``public.parquet`` (public spending by account
+and instrument) and ``run.json`` (the scenario as run, seed, package versions and wall
+time).
 
 Outputs never destroy what they did not write. A run directory is written only where
 nothing exists yet or over an earlier premia run (a folder with a ``run.json`` and only
@@ -29,8 +30,8 @@ import pyarrow.parquet as pq
 
 from premia.loading import ScenarioError
 
-TABLES = ("firms", "categories", "cultures", "regions", "creators")
-RUN_FILES = frozenset({*(f"{t}.parquet" for t in (*TABLES, "public")), "run.json"})
+TABLES = ("firms", "categories", "cultures", "regions", "creators", "public")
+RUN_FILES = frozenset({*(f"{t}.parquet" for t in TABLES), "run.json"})
 
 
 class OutputError(ValueError):
@@ -247,8 +248,10 @@ class Results:
     @classmethod
     def load(cls, directory: str | Path) -> Results:
         """Read a run directory written by :meth:`save`."""
+        from premia.model.budget import PUBLIC_SCHEMA
+
         d = Path(directory)
-        tables = {name: pq.read_table(d / f"{name}.parquet") for name in TABLES}
-        tables.update({p.stem: pq.read_table(p) for p in sorted(d.glob("*.parquet"))
-                       if p.stem not in tables and f"{p.stem}.parquet" in RUN_FILES})
+        tables = {name: pq.read_table(d / f"{name}.parquet") for name in TABLES
+                  if name != "public" or (d / f"{name}.parquet").exists()}
+        tables.setdefault("public", PUBLIC_SCHEMA.empty_table())
         return cls(tables=tables, meta=json.loads((d / "run.json").read_text()))
