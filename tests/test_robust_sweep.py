@@ -142,7 +142,7 @@ def test_a_run_that_always_kills_its_worker_is_given_up_alone():
     assert {i: r for i, (r, e) in out.items() if e is None} == {i: 2 * i for i in range(8)
                                                                   if i != 3}
     assert isinstance(out[3][1], WorkerLostError) and "3 times" in str(out[3][1])
-    assert replacements == 3
+    assert replacements in (2, 3)  # the third loss needs a new pool only if runs remain
 
 
 def test_resume_reruns_runs_lost_to_a_dead_worker(tmp_path, reference):
