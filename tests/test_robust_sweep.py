@@ -94,6 +94,7 @@ def test_a_killed_worker_is_replaced_and_no_run_is_lost(tmp_path, reference):
     while finished(store) < 1 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     victim = next(iter(workers))
+    assert proc.poll() is None and finished(store) < 8, "the sweep ended before the kill"
     os.kill(victim, signal.SIGKILL)
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()
