@@ -12,8 +12,8 @@ network degree, F firm slots, T periods, G goods declared):
 - one period's temporaries: about six ``n x K`` arrays for the culture update, five
   ``n x Z`` for following, ``16 n M`` uniforms in sampled demand (M markets), the demand
   kernels' per-chunk sums, the copy of the pricing sample's consumers, and for a
-  Nash-priced market of ``G_c`` goods whose capacity binds the per-chunk share Jacobians,
-  ``8 G_c^2`` bytes for each 1,024 consumers priced on;
+  Nash-priced market of ``G_c`` goods the per-chunk share Jacobians of the goods whose
+  capacity binds, at most ``8 G_c^2`` bytes for each 1,024 consumers priced on;
 - firm slots: ``F`` slots of one 8-byte value per per-firm array of the model;
 - the recorder: about 700 bytes per firm row (the declared firms each period, columns
   held as per-period arrays, concatenated, then turned into Arrow) and 10 kB per period
