@@ -82,7 +82,7 @@ def _store(path: Path, months: int, se: str) -> pd.DataFrame:
 
 def _moments(path: Path) -> pd.DataFrame:
     mf = load_moments(path)
-    return pd.DataFrame([{"source": m.source, "id": m.id, "statistic": m.model or "",
+    return pd.DataFrame([{"source": path.name, "id": m.id, "statistic": m.model or "",
                           "value": m.value, "se": m.se, "low": None, "high": None, "n": None,
                           "method": m.se_basis} for m in mf.moment], columns=list(COLUMNS))
 

@@ -221,13 +221,22 @@ def inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray, gap: np.n
                                  float)
         except Exception:
             return nan
-    bread = np.linalg.pinv(jac.T @ w @ jac)
-    proj = np.eye(m) - jac @ bread @ jac.T @ w
-    v = proj @ om_ @ proj.T
-    j_stat = float(gap @ np.linalg.pinv(v, rcond=1e-10, hermitian=True) @ gap)
     df = m - k
+    j_stat = j_statistic(jac, w, om_, gap) if df > 0 else math.nan
     return {"cov": cov, "sensitivity": bias, "removal": removal, "j_stat": j_stat,
             "p_value": float(chi2.sf(j_stat, df)) if df > 0 else math.nan}
+
+
+def j_statistic(jac: np.ndarray, w: np.ndarray, omega: np.ndarray, gap: np.ndarray) -> float:
+    """``g'V⁺g`` with ``V = PΩP'`` of rank M − K: the inverse on its M − K largest
+    eigenvalues (the others are zero up to rounding)."""
+    m, k = jac.shape
+    bread = np.linalg.pinv(jac.T @ w @ jac)
+    proj = np.eye(m) - jac @ bread @ jac.T @ w
+    vals, vecs = np.linalg.eigh(proj @ omega @ proj.T)
+    keep = np.argsort(vals)[::-1][: m - k]
+    z = vecs[:, keep].T @ gap
+    return float(np.sum(z**2 / vals[keep]))
 
 
 def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment],
