@@ -35,7 +35,14 @@ from premia.calibration.evaluate import Evaluator, Progress
 from premia.calibration.result import Fit
 from premia.calibration.statistics import entities, parse
 from premia.calibration.targets import Moment, Param, TargetError
-from premia.loading import ScenarioError, _locate, apply_overrides, read_toml, validate_raw
+from premia.loading import (
+    ScenarioError,
+    _locate,
+    apply_overrides,
+    integer_paths,
+    read_toml,
+    validate_raw,
+)
 
 MISS = 1.0e3  # residual (in data standard errors) of a moment the model cannot produce
 
@@ -84,9 +91,11 @@ def check(raw: dict[str, Any], source: str, params: Sequence[Param],
         raise TargetError("give at least one --param PATH=LO:HI")
     if len({p.path for p in params}) < len(params):
         raise TargetError("a parameter is given twice")
+    ints = integer_paths(raw, [p.path for p in params])
     for bound in ("low", "high"):
-        validate_raw(apply_overrides(raw, {p.path: getattr(p, bound) for p in params},
-                                     source), source)
+        point = {p.path: getattr(p, bound) for p in params}
+        point = {k: round(v) if k in ints else v for k, v in point.items()}
+        validate_raw(apply_overrides(raw, point, source), source)
     dump = validate_raw(raw, source).model_dump(mode="json")
     for m in targets:
         stat, selector = parse(str(m.model))
@@ -174,7 +183,28 @@ def _search(obj: Objective, u0: np.ndarray, algorithm: str, samples: int, starts
     return np.clip(np.asarray(res.params, float), 0.0, 1.0), str(res.message or "")
 
 
-def _jacobian(obj: Objective, u: np.ndarray, step: float, batch: int) -> np.ndarray:
+def _prefetching(obj: Objective) -> Callable[..., list[Any]]:
+    """An optimagic batch evaluator: every point's runs go to the executor in one batch,
+    then the points are read back in order (no threads in this process)."""
+
+    def batch(func: Callable[[Any], Any], arguments: list[Any], n_cores: int = 1,
+              error_handling: Any = "continue", **_: Any) -> list[Any]:
+        obj.ev.prefetch([obj.point(np.asarray(x, float)) for x in arguments])
+        out: list[Any] = []
+        for x in arguments:
+            try:
+                out.append(func(x))
+            except Exception as exc:
+                if str(error_handling).endswith("raise") or "RAISE" in str(error_handling):
+                    raise
+                out.append(f"{type(exc).__name__}: {exc}")
+        return out
+
+    return batch
+
+
+def _jacobian(obj: Objective, u: np.ndarray, step: float) -> np.ndarray:
+    """``∂m/∂θ`` by central differences (one-sided at a bound), per unit of θ."""
     import optimagic as om
 
     k = u.size
@@ -182,8 +212,8 @@ def _jacobian(obj: Objective, u: np.ndarray, step: float, batch: int) -> np.ndar
         warnings.simplefilter("ignore")
         d = om.first_derivative(obj.mean, u, bounds=om.Bounds(lower=np.zeros(k),
                                                                 upper=np.ones(k)),
-                                method="central", step_size=step, n_cores=batch,
-                                batch_evaluator="threading")
+                                method="central", step_size=step,
+                                batch_evaluator=_prefetching(obj))
     g = np.asarray(d.derivative, float).reshape(obj.data.size, k)
     return g / obj.span[None, :]
 
@@ -283,7 +313,6 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
         p.span for p in params]
     samples = 10 * k if samples is None else int(samples)
     max_evals = 40 * k if max_evals is None else int(max_evals)
-    batch = max(2, int(workers))
     ev = Evaluator(raw, source, store, [str(m.model) for m in targets], seeds, root, months,
                    executor, workers, scheduler, progress)
     with ev:
@@ -294,7 +323,7 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
         sims = obj.simulated(u_hat)
         if stage:
             stage("jacobian")
-        jac = _jacobian(obj, u_hat, step, batch)
+        jac = _jacobian(obj, u_hat, step)
     model = sims.mean(axis=0)
     sim_var = sims.var(axis=0, ddof=1) if seeds > 1 else np.zeros_like(model)
     omega = data_se**2 + sim_var / seeds
