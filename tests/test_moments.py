@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -9,10 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import small
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import premia
 from premia.calibration import moments as est
+from premia.calibration.describe import describe
 from premia.calibration.series import SeriesError, read_csv, series_moments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,3 +141,28 @@ def test_bad_csv_is_one_line(tmp_path: Path, text: str, needle: str):
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and str(f) in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_moments_of_a_run_and_of_a_store(tmp_path: Path):
+    sc = small("minimal", periods=36, consumers=200)
+    premia.simulate(sc, seed=1).save(tmp_path / "run")
+    kind, table = describe(tmp_path / "run", months=6)
+    assert kind == "run"
+    assert {"learning_rate", "gross_margin", "utilization", "bass_q", "income"} <= set(
+        table.statistic)
+    assert set(table[table.statistic == "gross_margin"].id) == {"goods", "phones",
+                                                                "embroidery"}
+    premia.sweep(sc, store=tmp_path / "store", seeds=2, executor="serial")
+    kind, pooled = describe(tmp_path / "store", months=6)
+    assert kind == "store" and set(pooled[pooled.value.notna()].n) == {2}
+    out = subprocess.run([str(PREMIA), "moments", str(tmp_path / "run"), "--months", "6",
+                          "--json"], capture_output=True, text=True, check=False, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)["moments"]
+    mine = {(r["id"], r["statistic"]): r["value"] for r in rows}
+    expected = table.set_index(["id", "statistic"]).value
+    assert mine[("goods", "gross_margin")] == pytest.approx(expected[("goods", "gross_margin")])
+    (tmp_path / "empty").mkdir()
+    bad = subprocess.run([str(PREMIA), "moments", str(tmp_path / "empty")],
+                         capture_output=True, text=True, check=False, timeout=300)
+    assert bad.returncode == 2 and "neither a run directory" in bad.stderr
