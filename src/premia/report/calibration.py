@@ -21,7 +21,7 @@ from premia.report.page import document, esc, figure_div, table
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "premia: calibration by the simulated method of moments",
-        "lede": "The scenario's parameters below were fitted so that the model's moments match real figures, weighting each moment by the inverse of its data variance; the same seeds were used at every parameter point (common random numbers).",
+        "lede": "The scenario's parameters below were fitted so that the model's moments match the data moments, weighting each moment by the inverse of its data variance; the same seeds were used at every parameter point (common random numbers).",
         "facts": "Scenario {scenario}; {k} parameters, {m} moments; {seeds} seeds per point, {months} model months per data observation; {evals} evaluations, {runs} runs simulated and {stored} read back from the store ({failed} failed); {wall:.0f} s.",
         "method": "Global search: a Sobol sample of {samples} points of the parameter box, then {starts} local {algorithm} searches from the best (optimagic multistart). Standard errors: (G'WG)⁻¹G'WΩWG(G'WG)⁻¹ with G the Jacobian of the moments (central differences), W = diag(1/se²) of the data and Ω = se² + simulation variance / seeds (estimagic msm_covs).",
         "params": "Fitted parameters", "parameter": "Parameter", "range": "Range", "start": "Start",
@@ -29,7 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fit": "Data beside model", "moment": "Moment", "statistic": "Model statistic",
         "data": "Data", "model": "Model", "t": "t",
         "fit_note": "se combines the data's standard error and the simulation noise of the model's mean over seeds; t = (model − data) / se.",
-        "j": "Overidentification: J = {j} with {df} degrees of freedom (p = {p}). A small p says the model cannot match all the moments at once at any parameter values in the box.",
+        "j": "Overidentification: J = {j}, degrees of freedom {df} (p = {p}). A small p says the model cannot match all the moments at once at any parameter values in the box.",
         "j_exact": "Exactly identified (as many moments as parameters): no overidentification test.",
         "ident": "Identification",
         "ident_note": "Each cell: how many data standard errors the model moment moves when the parameter moves by a tenth of its range. A parameter whose column is near zero is not identified by these moments.",
@@ -42,7 +42,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "zh": {
         "title": "premia：模拟矩估计校准",
-        "lede": "下列情景参数经过拟合，使模型矩与真实数据相符；每个矩的权重为其数据方差的倒数；各参数点使用同一组随机种子（共同随机数）。",
+        "lede": "下列情景参数经过拟合，使模型矩与数据矩相符；每个矩的权重为其数据方差的倒数；各参数点使用同一组随机种子（共同随机数）。",
         "facts": "情景 {scenario}；{k} 个参数，{m} 个矩；每点 {seeds} 个种子，每个数据观测对应 {months} 个模型月；共评估 {evals} 次，模拟 {runs} 次运行，从存储读回 {stored} 次（失败 {failed} 次）；用时 {wall:.0f} 秒。",
         "method": "全局搜索：在参数范围内取 {samples} 个 Sobol 点，再从最优点出发做 {starts} 次局部 {algorithm} 搜索（optimagic 多起点）。标准误：(G'WG)⁻¹G'WΩWG(G'WG)⁻¹，G 为矩对参数的雅可比矩阵（中心差分），W = diag(1/数据方差)，Ω = 数据方差 + 模拟方差/种子数（estimagic msm_covs）。",
         "params": "拟合参数", "parameter": "参数", "range": "范围", "start": "初值",
@@ -77,7 +77,7 @@ def _f(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1e4 else f"{0.0 if abs(x) < 1e-12 else x:.4g}"
 
 
-def _figures(fit: Fit, lang: str) -> str:
+def _t_figure(fit: Fit, lang: str) -> go.Figure:
     ids = [m.id for m in fit.targets]
     t = fit.fit_table()["t"].to_numpy(float)
     bars = go.Figure(go.Bar(x=ids, y=t, marker_color=["#b5472f" if abs(v) > 1.96 else "#2e7d4f"
@@ -86,17 +86,27 @@ def _figures(fit: Fit, lang: str) -> str:
         bars.add_hline(y=y, line_dash="dot", line_color="#8a7f5f")
     bars.update_layout(title=tr(lang, "tvalues"), font_family=FONT, height=360,
                        margin={"t": 50, "b": 90}, plot_bgcolor="#fff")
+    return bars
+
+
+def _heatmap(fit: Fit, lang: str) -> go.Figure:
     resp = fit.response()
-    heat = go.Figure(go.Heatmap(z=resp.to_numpy(), x=list(resp.columns), y=list(resp.index),
-                                colorscale="RdBu", zmid=0, text=np.round(resp.to_numpy(), 2),
+    z = resp.to_numpy()
+    heat = go.Figure(go.Heatmap(z=z, x=list(resp.columns), y=list(resp.index),
+                                colorscale="RdBu", zmid=0, text=np.round(z, 2),
                                 texttemplate="%{text}"))
     heat.update_layout(title=tr(lang, "ident"), font_family=FONT,
-                       height=120 + 40 * len(ids), margin={"l": 160})
+                       height=160 + 40 * len(resp.index), margin={"l": 160},
+                       yaxis_autorange="reversed")
+    return heat
+
+
+def _history(fit: Fit, lang: str) -> go.Figure:
     hist = go.Figure(go.Scatter(y=fit.history, mode="markers", marker_size=4))
     hist.update_layout(title=tr(lang, "history"), font_family=FONT, height=320,
                        yaxis_type="log", xaxis_title=tr(lang, "evaluation"),
                        yaxis_title=tr(lang, "objective"), plot_bgcolor="#fff")
-    return "\n".join(figure_div(f, f"fig-cal-{i}") for i, f in enumerate((bars, heat, hist)))
+    return hist
 
 
 def params_section(fit: Fit, lang: str) -> str:
@@ -117,7 +127,9 @@ def fit_section(fit: Fit, lang: str) -> str:
     else:
         j = tr(lang, "j_exact")
     return (f"<h2>{esc(tr(lang, 'fit'))}</h2>\n" + table(heads, rows, numeric=(2, 3, 4, 5))
-            + f"<p class='muted'>{esc(tr(lang, 'fit_note'))}</p><p>{esc(j)}</p>")
+            + f"<p class='muted'>{esc(tr(lang, 'fit_note'))}</p><p>{esc(j)}</p>"
+            + figure_div(_t_figure(fit, lang), "fig-cal-t")
+            + figure_div(_history(fit, lang), "fig-cal-history"))
 
 
 def identification_section(fit: Fit, lang: str) -> str:
@@ -131,6 +143,7 @@ def identification_section(fit: Fit, lang: str) -> str:
     return "\n".join([
         f"<h2>{esc(tr(lang, 'ident'))}</h2>", f"<p>{esc(tr(lang, 'ident_note'))}</p>",
         table([tr(lang, "moment"), *fit.names], rows, numeric=range(1, 1 + len(fit.names))),
+        figure_div(_heatmap(fit, lang), "fig-cal-ident"),
         f"<p>{esc(tr(lang, 'sv', values=', '.join(_f(v) for v in sv), cond=_f(cond)))}</p>",
         f"<p>{esc(tr(lang, 'bias'))}</p>",
         table([tr(lang, "parameter"), *[m.id for m in fit.targets]], bias_rows,
@@ -156,6 +169,6 @@ def calibration_report(fit: Fit, lang: str) -> str:
             f"<p class='muted'>{esc(tr(lang, 'method', samples=fit.samples, starts=fit.starts, algorithm=fit.algorithm))}</p>",
             f"<p class='muted'>{esc(tr(lang, 'message', message=fit.message))} · "
             f"{esc(tr(lang, 'generated'))}: {now}</p>",
-            params_section(fit, lang), fit_section(fit, lang), _figures(fit, lang),
+            params_section(fit, lang), fit_section(fit, lang),
             identification_section(fit, lang), sources_section(fit, lang)]
     return document(lang, tr(lang, "title"), "\n".join(body))
