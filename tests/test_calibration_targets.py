@@ -146,3 +146,28 @@ def test_inference_matches_the_textbook_formulas_for_a_linear_model(seed: int, m
         assert 0.0 <= out["p_value"] <= 1.0
     else:
         assert np.isnan(out["j_stat"]) and np.isnan(out["p_value"])
+
+
+def test_fit_json_round_trip_keeps_missing_values(tmp_path: Path):
+    from premia.calibration import Fit, Moment, Param
+    from premia.report.calibration import calibration_report
+
+    nan = float("nan")
+    fit = Fit(scenario="s", source="s.toml", params=[Param("a.b", 0.0, 1.0)],
+              start=np.array([0.5]), estimates=np.array([0.4]), se=np.array([nan]),
+              cov=np.array([[nan]]),
+              targets=[Moment(id="m", value=1.0, se=0.1, source="x", model="markup:*")],
+              data=np.array([1.0]), data_se=np.array([0.1]), model=np.array([1.05]),
+              model_se=np.array([0.01]), omega=np.array([0.0101]),
+              jacobian=np.array([[2.0]]), sensitivity=np.array([[nan]]),
+              removal=np.array([[nan]]), j_stat=nan, df=0, p_value=nan, objective=0.25,
+              singular_values=np.array([20.0]), seeds=2, months=12, algorithm="x",
+              samples=0, starts=1, evaluations=3, runs=6, runs_stored=0, failed=0,
+              wall_s=1.0)
+    back = Fit.load_json(fit.save_json(tmp_path / "fit.json"))
+    assert np.isnan(back.se[0]) and np.isnan(back.j_stat) and back.df == 0
+    assert back.estimates[0] == 0.4 and back.targets[0].model == "markup:*"
+    assert back.response().iloc[0, 0] == pytest.approx(2.0 * 1.0 * 0.1 / 0.1)
+    for lang in ("en", "zh"):
+        page = calibration_report(back, lang)
+        assert "a.b" in page and ("Exactly identified" in page or "恰好识别" in page)

@@ -133,7 +133,8 @@ class Fit:
         for f in fields(cls):
             if f.name in kw and f.type in ("np.ndarray",):
                 kw[f.name] = np.array(_nan(kw[f.name]), dtype=float)
-        kw["p_value"] = math.nan if kw["p_value"] is None else kw["p_value"]
+        for name in ("j_stat", "p_value", "objective"):
+            kw[name] = math.nan if kw.get(name) is None else kw[name]
         return cls(**kw)
 
     def save_json(self, path: str | Path) -> Path:
