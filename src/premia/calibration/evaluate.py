@@ -90,7 +90,9 @@ class Evaluator:
         root_seed: the seed the run seeds derive from.
         months: model periods per observation of the data.
         executor, workers, scheduler: as for :func:`premia.sweep`.
-        progress: called with the counters after each run.
+        progress: called with the counters after each run: ``simulated`` runs, runs
+            reused from an earlier fit (``stored``), ``failed`` runs and ``points``
+            evaluated.
 
     Use it as a context manager (the worker pool lives as long as the ``with`` block).
     """
@@ -109,6 +111,8 @@ class Evaluator:
         self.progress = progress
         self.counts = {"simulated": 0, "stored": 0, "failed": 0, "points": 0}
         self._cache: dict[str, dict[str, Any]] = {}
+        self._earlier: set[str] = set()  # runs an earlier fit left in the store
+        self._reused: set[str] = set()
         self._lock = threading.Lock()
         self._pool: Any = None
         self.wall_s = 0.0
@@ -119,6 +123,7 @@ class Evaluator:
         for rec in self.store.records():
             if rec.get("scenario_hash") == self.hash:
                 self._cache[rec["run_id"]] = rec
+        self._earlier = set(self._cache)
         self._pool = make_executor(self.kind, self.workers, self.scheduler).__enter__()
         self._started = time.perf_counter()
         return self
@@ -152,14 +157,18 @@ class Evaluator:
         todo = [t for t in tasks if t.run.run_id not in self._cache]
         with self._lock:
             self.counts["points"] += 1
-            self.counts["stored"] += len(tasks) - len(todo)
+            self._reused.update(t.run.run_id for t in tasks if t.run.run_id in self._earlier)
+            self.counts["stored"] = len(self._reused)
         self._run(todo)
         return np.array([self._row(t.run.run_id) for t in tasks], dtype=float)
 
     def prefetch(self, points: Sequence[Mapping[str, float]]) -> None:
         """Run every point's missing runs in one batch (all of them in parallel)."""
-        todo = {t.run.run_id: t for v in points for t in self.tasks(self.point(v))
-                if t.run.run_id not in self._cache}
+        tasks = [t for v in points for t in self.tasks(self.point(v))]
+        with self._lock:
+            self._reused.update(t.run.run_id for t in tasks if t.run.run_id in self._earlier)
+            self.counts["stored"] = len(self._reused)
+        todo = {t.run.run_id: t for t in tasks if t.run.run_id not in self._cache}
         self._run(list(todo.values()))
 
     def _run(self, todo: list[EvalTask]) -> None:

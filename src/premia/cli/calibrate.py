@@ -122,7 +122,7 @@ def _print_fit(fit: Any) -> None:
     else:
         console.print("exactly identified: no J statistic")
     console.print(f"{fit.evaluations} evaluations, {fit.runs} runs simulated, "
-                  f"{fit.runs_stored} read from the store, {fit.failed} failed; "
+                  f"{fit.runs_stored} reused from an earlier fit, {fit.failed} failed; "
                   f"{fit.wall_s:.1f} s")
 
 
