@@ -105,7 +105,8 @@ class Evaluator:
         self.store = Store(store)
         self.specs = tuple(specs)
         self.months = int(months)
-        self.seeds = [derive_seed(root_seed, None, rep) for rep in range(int(seeds))]
+        self.root = int(root_seed)
+        self.seeds = [derive_seed(self.root, None, rep) for rep in range(int(seeds))]
         self.hash = scenario_hash(validate_raw(raw, source))
         self.kind, self.workers, self.scheduler = executor, int(workers), scheduler
         self.progress = progress
@@ -139,21 +140,26 @@ class Evaluator:
         ints = integer_paths(self.raw, values)
         return {k: round(v) if k in ints else float(v) for k, v in values.items()}
 
-    def tasks(self, point: Mapping[str, Any]) -> list[EvalTask]:
-        """The runs of one point (one per seed)."""
+    def tasks(self, point: Mapping[str, Any], replicates: Sequence[int] | None = None
+              ) -> list[EvalTask]:
+        """The runs of one point: one per seed of the fit, or per replicate number given
+        (replicate r has the seed the r-th seed of a fit with more seeds would have)."""
         threads = worker_threads(self.workers)
+        reps = range(len(self.seeds)) if replicates is None else replicates
+        seeds = [(r, derive_seed(self.root, None, r)) for r in reps]
         return [EvalTask(RunTask(str(self.store.path), self.raw, self.source, self.hash,
                                  dict(point), rep, seed, run_id(self.hash, point, seed),
                                  threads), self.specs, self.months)
-                for rep, seed in enumerate(self.seeds)]
+                for rep, seed in seeds]
 
-    def statistics(self, values: Mapping[str, float]) -> np.ndarray:
+    def statistics(self, values: Mapping[str, float],
+                   replicates: Sequence[int] | None = None) -> np.ndarray:
         """The statistics of every seed at a point: an array (seeds x statistics).
 
         Runs already in the store are read, not repeated; the others run on the executor.
-        A failed run's row is NaN.
+        A failed run's row is NaN. ``replicates`` picks other seeds than the fit's.
         """
-        tasks = self.tasks(self.point(values))
+        tasks = self.tasks(self.point(values), replicates)
         todo = [t for t in tasks if t.run.run_id not in self._cache]
         with self._lock:
             self.counts["points"] += 1

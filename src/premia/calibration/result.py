@@ -28,7 +28,9 @@ class Fit:
         targets: the data moments; ``data``/``data_se`` their values and standard errors.
         model, model_se: the model's moments at the estimates (mean over the seeds) and
             the simulation standard error of that mean (sd over seeds / sqrt(seeds)).
-        omega: the variance of data minus model used for inference, ``se_d² + s²/S``.
+        omega: the variance of data minus model used for inference, ``se_d² + s²/S``
+            (``s²``: the variance of one run's moments over ``variance_runs`` runs at the
+            estimates).
         jacobian: d model moment / d parameter at the estimates (moments x parameters).
         sensitivity: Andrews-Gentzkow-Shapiro sensitivity of each estimate to a bias in
             each moment, ``−(G'WG)⁻¹G'W`` (parameters x moments).
@@ -73,6 +75,7 @@ class Fit:
     failed: int
     wall_s: float
     message: str = ""
+    variance_runs: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)
     history: list[float] = field(default_factory=list)
 

@@ -13,7 +13,8 @@ scaled to [0, 1]. Inference (Gouriéroux and Monfort 1996; estimagic's ``msm_cov
 
 with ``G = ∂m/∂θ`` by central differences (optimagic's ``first_derivative``, the points
 run in parallel) and ``s_m²`` the variance of one run's moments across seeds (the
-simulation noise of the mean). The overidentification statistic is ``J = g'V⁺g`` with
+simulation noise of the mean), estimated from ``variance_runs`` runs at the estimates
+(the fit's seeds and further ones). The overidentification statistic is ``J = g'V⁺g`` with
 ``V = PΩP'``, ``P = I − G(G'WG)⁻¹G'W``, χ² with M − K degrees of freedom when the model is
 right. Identification diagnostics: the Jacobian scaled to data standard errors per tenth
 of each parameter's range, the sensitivity of the estimates to moment bias (Andrews,
@@ -276,7 +277,8 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
               samples: int | None = None, starts: int = 2, max_evals: int | None = None,
               algorithm: str = "scipy_neldermead", step: float = 0.05,
               executor: str = "local", workers: int = 1, scheduler: str | None = None,
-              root_seed: int | None = None, progress: Progress | None = None,
+              root_seed: int | None = None, variance_runs: int = 10,
+              progress: Progress | None = None,
               stage: Callable[[str], None] | None = None) -> Fit:
     """Fit parameters of a scenario to data moments by the simulated method of moments.
 
@@ -296,6 +298,10 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
         step: the central-difference step for the Jacobian, as a share of each range.
         executor, workers, scheduler: where runs execute (``local``, ``dask``, ``serial``).
         root_seed: the seed the run seeds derive from (default: the scenario's).
+        variance_runs: runs at the estimates (the fit's seeds and further ones) from which
+            the variance of one run's moments is estimated, for the simulation noise of
+            the model's mean in ``Ω`` (a variance from only the fit's few seeds is itself
+            too noisy).
         progress: called with run counters after each run.
         stage: called with the name of each stage (``search``, ``jacobian``).
 
@@ -321,11 +327,13 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
             stage("search")
         u_hat, message = _search(obj, u0, algorithm, samples, starts, max_evals, root)
         sims = obj.simulated(u_hat)
+        extra = ev.statistics(obj.point(u_hat), range(seeds, max(seeds, variance_runs)))
         if stage:
             stage("jacobian")
         jac = _jacobian(obj, u_hat, step)
     model = sims.mean(axis=0)
-    sim_var = sims.var(axis=0, ddof=1) if seeds > 1 else np.zeros_like(model)
+    spread = np.vstack([sims, extra])
+    sim_var = spread.var(axis=0, ddof=1) if len(spread) > 1 else np.zeros_like(model)
     omega = data_se**2 + sim_var / seeds
     gap = model - data
     inf = inference(jac, data_se, omega, gap)
@@ -342,6 +350,7 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
         sensitivity=inf["sensitivity"], removal=inf["removal"], j_stat=inf["j_stat"],
         df=len(targets) - k, p_value=inf["p_value"], objective=float(r @ r),
         singular_values=sv, seeds=int(seeds), months=int(months), algorithm=algorithm,
+        variance_runs=len(spread),
         samples=samples, starts=int(starts), evaluations=ev.counts["points"],
         runs=ev.counts["simulated"], runs_stored=ev.counts["stored"],
         failed=ev.counts["failed"], wall_s=ev.wall_s, message=message,

@@ -146,6 +146,8 @@ def calibrate(
     algorithm: Annotated[str, typer.Option(help="optimagic local algorithm")] = "scipy_neldermead",
     months: Annotated[int | None, typer.Option(min=1, help="model months per observation")] = None,
     seed: Annotated[int | None, typer.Option(help="root seed (default: the file's)")] = None,
+    variance_runs: Annotated[int, typer.Option(min=2, help="runs for the simulation "
+                                                          "variance at the estimates")] = 10,
     set_: Annotated[list[str] | None, typer.Option("--set", help="fixed PATH=VALUE")] = None,
 ) -> None:
     """Fit parameters to data moments (simulated method of moments, common random numbers);
@@ -172,7 +174,8 @@ def calibrate(
                       months=months or mf.settings.months_per_observation, samples=samples,
                       starts=starts, max_evals=max_evals, algorithm=algorithm,
                       executor=executor, workers=workers, scheduler=scheduler,
-                      root_seed=seed, progress=lambda c: advance(c["simulated"]))
+                      root_seed=seed, variance_runs=variance_runs,
+                      progress=lambda c: advance(c["simulated"]))
     _print_fit(fit)
     for p in write_outputs(fit, file, target):
         console.print(str(p))

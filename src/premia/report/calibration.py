@@ -23,7 +23,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "title": "premia: calibration by the simulated method of moments",
         "lede": "The scenario's parameters below were fitted so that the model's moments match the data moments, weighting each moment by the inverse of its data variance; the same seeds were used at every parameter point (common random numbers).",
         "facts": "Scenario {scenario}; {k} parameters, {m} moments; {seeds} seeds per point, {months} model months per data observation; {evals} evaluations, {runs} runs simulated and {stored} reused from an earlier fit in the store ({failed} failed); {wall:.0f} s.",
-        "method": "Global search: a Sobol sample of {samples} points of the parameter box, then {starts} local {algorithm} searches from the best (optimagic multistart). Standard errors: (G'WG)⁻¹G'WΩWG(G'WG)⁻¹ with G the Jacobian of the moments (central differences), W = diag(1/se²) of the data and Ω = se² + simulation variance / seeds (estimagic msm_covs).",
+        "method": "Global search: a Sobol sample of {samples} points of the parameter box, then {starts} local {algorithm} searches from the best (optimagic multistart). Standard errors: (G'WG)⁻¹G'WΩWG(G'WG)⁻¹ with G the Jacobian of the moments (central differences), W = diag(1/se²) of the data and Ω = se² + simulation variance / seeds, the variance of one run's moments estimated from {vruns} runs at the estimates (estimagic msm_covs).",
         "params": "Fitted parameters", "parameter": "Parameter", "range": "Range", "start": "Start",
         "estimate": "Estimate", "se": "Standard error", "interval": "95% interval",
         "fit": "Data beside model", "moment": "Moment", "statistic": "Model statistic",
@@ -44,7 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "title": "premia：模拟矩估计校准",
         "lede": "下列情景参数经过拟合，使模型矩与数据矩相符；每个矩的权重为其数据方差的倒数；各参数点使用同一组随机种子（共同随机数）。",
         "facts": "情景 {scenario}；{k} 个参数，{m} 个矩；每点 {seeds} 个种子，每个数据观测对应 {months} 个模型月；共评估 {evals} 次，模拟 {runs} 次运行，复用存储中先前拟合的 {stored} 次运行（失败 {failed} 次）；用时 {wall:.0f} 秒。",
-        "method": "全局搜索：在参数范围内取 {samples} 个 Sobol 点，再从最优点出发做 {starts} 次局部 {algorithm} 搜索（optimagic 多起点）。标准误：(G'WG)⁻¹G'WΩWG(G'WG)⁻¹，G 为矩对参数的雅可比矩阵（中心差分），W = diag(1/数据方差)，Ω = 数据方差 + 模拟方差/种子数（estimagic msm_covs）。",
+        "method": "全局搜索：在参数范围内取 {samples} 个 Sobol 点，再从最优点出发做 {starts} 次局部 {algorithm} 搜索（optimagic 多起点）。标准误：(G'WG)⁻¹G'WΩWG(G'WG)⁻¹，G 为矩对参数的雅可比矩阵（中心差分），W = diag(1/数据方差)，Ω = 数据方差 + 模拟方差/种子数，单次运行的模拟方差由估计值处的 {vruns} 次运行估计（estimagic msm_covs）。",
         "params": "拟合参数", "parameter": "参数", "range": "范围", "start": "初值",
         "estimate": "估计值", "se": "标准误", "interval": "95% 区间",
         "fit": "数据与模型对照", "moment": "矩", "statistic": "模型统计量",
@@ -166,7 +166,7 @@ def calibration_report(fit: Fit, lang: str) -> str:
                stored=fit.runs_stored, failed=fit.failed, wall=fit.wall_s)
     body = [f"<h1>{esc(tr(lang, 'title'))}</h1>", f"<p>{esc(tr(lang, 'lede'))}</p>",
             f"<p>{esc(facts)}</p>",
-            f"<p class='muted'>{esc(tr(lang, 'method', samples=fit.samples, starts=fit.starts, algorithm=fit.algorithm))}</p>",
+            f"<p class='muted'>{esc(tr(lang, 'method', samples=fit.samples, starts=fit.starts, algorithm=fit.algorithm, vruns=fit.variance_runs))}</p>",
             f"<p class='muted'>{esc(tr(lang, 'message', message=fit.message))} · "
             f"{esc(tr(lang, 'generated'))}: {now}</p>",
             params_section(fit, lang), fit_section(fit, lang),
