@@ -171,3 +171,16 @@ def test_fit_json_round_trip_keeps_missing_values(tmp_path: Path):
     for lang in ("en", "zh"):
         page = calibration_report(back, lang)
         assert "a.b" in page and ("Exactly identified" in page or "恰好识别" in page)
+
+
+def test_moments_for_kinds_a_scenario_lacks_are_set_aside():
+    from premia.calibration.smm import applicable
+    from premia.catalog import shipped
+    from premia.loading import read_toml
+
+    raw = read_toml(shipped()["overcapacity"])
+    keep, skip = applicable(raw, "overcapacity", fit_targets(load_moments(MOMENTS)))
+    assert {m.id for m in keep} >= {"gross_margin.commodity", "utilization.commodity",
+                                    "elasticity"}
+    assert {m.id for m in skip} >= {"gross_margin.technology", "bass_q", "handmade_premium"}
+    assert not {m.id for m in keep} & {m.id for m in skip}

@@ -109,6 +109,22 @@ def check(raw: dict[str, Any], source: str, params: Sequence[Param],
                           "give at least as many moments as parameters")
 
 
+def applicable(raw: dict[str, Any], source: str, targets: Sequence[Moment]
+               ) -> tuple[list[Moment], list[Moment]]:
+    """Split moments into those whose statistic selects something in the scenario and
+    those that do not (a moments file may cover kinds the scenario lacks)."""
+    dump = validate_raw(raw, source).model_dump(mode="json")
+    keep, skip = [], []
+    for m in targets:
+        stat, selector = parse(str(m.model))
+        try:
+            entities(dump, stat, selector)
+            keep.append(m)
+        except ValueError:
+            skip.append(m)
+    return keep, skip
+
+
 class Objective:
     """``u ∈ [0, 1]^K`` -> standardized residuals ``(m(θ) − m_d) / s_d``."""
 
@@ -357,4 +373,4 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
         overrides=dict(overrides or {}), history=obj.history)
 
 
-__all__ = ["ScenarioError", "calibrate", "check", "inference"]
+__all__ = ["ScenarioError", "applicable", "calibrate", "check", "inference"]

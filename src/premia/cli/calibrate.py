@@ -154,7 +154,7 @@ def calibrate(
     writes the calibrated scenario, the fit table, the J statistic and a report."""
     from premia.calibration import fit_targets, load_moments
     from premia.calibration.output import write_outputs
-    from premia.calibration.smm import _base
+    from premia.calibration.smm import _base, applicable
     from premia.calibration.smm import calibrate as fit_smm
     from premia.experiments.executors import EXECUTORS
 
@@ -165,7 +165,12 @@ def calibrate(
     targets = fit_targets(mf, only, str(moments_file))
     params = _params(param)
     overrides = parse_sets(set_)
-    raw, _ = _base(file, overrides)
+    raw, source = _base(file, overrides)
+    if not only:
+        targets, skipped = applicable(raw, source, targets)
+        if skipped:
+            console.print(f"not used (the scenario has nothing they describe): "
+                          f"{', '.join(m.id for m in skipped)}")
     name = str(raw.get("scenario", {}).get("name", Path(file).stem))
     target = out or Path("calibration") / name
     run_store = store or target / "store"
