@@ -184,3 +184,14 @@ def test_moments_for_kinds_a_scenario_lacks_are_set_aside():
                                     "elasticity"}
     assert {m.id for m in skip} >= {"gross_margin.technology", "bass_q", "handmade_premium"}
     assert not {m.id for m in keep} & {m.id for m in skip}
+
+
+def test_inference_with_a_moment_the_model_cannot_produce_gives_nan_not_an_error():
+    """A statistic that is NaN at the estimates (e.g. no handmade goods left) made the J
+    statistic's eigendecomposition fail and the whole fit crash."""
+    jac = np.array([[1.0], [2.0], [0.5]])
+    se = np.array([0.1, 0.1, 0.1])
+    omega = np.array([0.01, np.nan, 0.01])
+    gap = np.array([0.05, np.nan, -0.02])
+    out = inference(jac, se, omega, gap)
+    assert np.isnan(out["j_stat"]) and np.isnan(out["cov"]).all()

@@ -255,8 +255,8 @@ def inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray, gap: np.n
     m, k = jac.shape
     nan = {"cov": np.full((k, k), math.nan), "sensitivity": np.full((k, m), math.nan),
            "removal": np.full((k, m), math.nan), "j_stat": math.nan, "p_value": math.nan}
-    if not np.all(np.isfinite(jac)):
-        return nan
+    if not all(np.all(np.isfinite(a)) for a in (jac, omega, gap)):
+        return nan  # a moment the model does not produce at the estimates
     w = np.diag(1.0 / data_se**2)
     om_ = np.diag(omega)
     with warnings.catch_warnings():
@@ -269,7 +269,10 @@ def inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray, gap: np.n
         except Exception:
             return nan
     df = m - k
-    j_stat = j_statistic(jac, w, om_, gap) if df > 0 else math.nan
+    try:
+        j_stat = j_statistic(jac, w, om_, gap) if df > 0 else math.nan
+    except np.linalg.LinAlgError:
+        j_stat = math.nan
     return {"cov": cov, "sensitivity": bias, "removal": removal, "j_stat": j_stat,
             "p_value": float(chi2.sf(j_stat, df)) if df > 0 else math.nan}
 
