@@ -195,3 +195,24 @@ def test_inference_with_a_moment_the_model_cannot_produce_gives_nan_not_an_error
     gap = np.array([0.05, np.nan, -0.02])
     out = inference(jac, se, omega, gap)
     assert np.isnan(out["j_stat"]) and np.isnan(out["cov"]).all()
+
+
+def test_moments_the_model_does_not_produce_are_left_out_of_inference_only():
+    """One undefined moment (NaN at the estimates) used to make every standard error NaN."""
+    from premia.calibration.smm import usable_inference
+
+    rng = np.random.default_rng(4)
+    jac = rng.normal(size=(4, 2)) + np.eye(4, 2) * 3
+    se = np.full(4, 0.1)
+    omega = se**2
+    gap = np.array([0.01, -0.02, np.nan, 0.03])
+    jac[2] = np.nan
+    inf, used = usable_inference(jac, se, omega, gap)
+    assert list(used) == [True, True, False, True]
+    full = inference(jac[used], se[used], omega[used], gap[used])
+    assert np.allclose(inf["cov"], full["cov"]) and np.all(np.isfinite(inf["cov"]))
+    assert inf["df"] == 1 and inf["j_stat"] == pytest.approx(full["j_stat"])
+    assert np.isnan(inf["sensitivity"][:, 2]).all()
+    assert np.allclose(inf["sensitivity"][:, used], full["sensitivity"])
+    too_few, _ = usable_inference(jac[:3], se[:3], omega[:3], gap[:3] * [1, np.nan, 1])
+    assert np.isnan(too_few["cov"]).all()

@@ -37,6 +37,8 @@ class Fit:
         removal: the increase of each estimate's variance if a moment were dropped
             (parameters x moments).
         j_stat, df, p_value: the overidentification test ``g'V⁺g ~ χ²(M − K)``.
+        left_out: moments the model does not produce at the estimates, left out of the
+            standard errors and J (``df`` counts only the others).
         objective: ``Σ ((model − data)/se_d)²`` at the estimates.
         singular_values: of ``W^½ G`` in units of the parameters' ranges (identification:
             a value near zero means a direction of the parameters the moments do not see).
@@ -76,6 +78,7 @@ class Fit:
     wall_s: float
     message: str = ""
     variance_runs: int = 0
+    left_out: list[str] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
     history: list[float] = field(default_factory=list)
 

@@ -277,6 +277,30 @@ def inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray, gap: np.n
             "p_value": float(chi2.sf(j_stat, df)) if df > 0 else math.nan}
 
 
+def usable_inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray,
+                     gap: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
+    """:func:`inference` on the moments the model produces at the estimates.
+
+    A moment whose model value, variance or Jacobian row is missing there (no handmade
+    goods left to price, too short a run for a diffusion fit) is left out of the
+    standard errors and the J statistic instead of making them all missing.
+
+    Returns:
+        The inference (sensitivities with NaN columns for the moments left out, and
+        ``df``) and the mask of the moments used.
+    """
+    m, k = jac.shape
+    ok = np.isfinite(gap) & np.isfinite(omega) & np.all(np.isfinite(jac), axis=1)
+    if ok.sum() < k:
+        return {**inference(jac, data_se, omega, gap), "df": m - k}, ok
+    inf = inference(jac[ok], data_se[ok], omega[ok], gap[ok])
+    for name in ("sensitivity", "removal"):
+        full = np.full((k, m), math.nan)
+        full[:, ok] = inf[name]
+        inf[name] = full
+    return {**inf, "df": int(ok.sum()) - k}, ok
+
+
 def j_statistic(jac: np.ndarray, w: np.ndarray, omega: np.ndarray, gap: np.ndarray) -> float:
     """``g'V⁺g`` with ``V = PΩP'`` of rank M − K: the inverse on its M − K largest
     eigenvalues (the others are zero up to rounding)."""
@@ -355,10 +379,10 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
     sim_var = spread.var(axis=0, ddof=1) if len(spread) > 1 else np.zeros_like(model)
     omega = data_se**2 + sim_var / seeds
     gap = model - data
-    inf = inference(jac, data_se, omega, gap)
-    scaled = np.diag(1.0 / data_se) @ (jac * [p.span for p in params])
-    sv = (np.linalg.svd(scaled, compute_uv=False) if np.all(np.isfinite(scaled))
-          else np.full(k, math.nan))
+    inf, used = usable_inference(jac, data_se, omega, gap)
+    scaled = (np.diag(1.0 / data_se) @ (jac * [p.span for p in params]))[used]
+    sv = (np.linalg.svd(scaled, compute_uv=False) if scaled.size and np.all(
+        np.isfinite(scaled)) else np.full(k, math.nan))
     r = np.where(np.isfinite(gap / data_se), gap / data_se, MISS)
     return Fit(
         scenario=str(raw.get("scenario", {}).get("name", "")), source=source, params=params,
@@ -367,7 +391,8 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
         data=data, data_se=data_se, model=model,
         model_se=np.sqrt(sim_var / seeds), omega=omega, jacobian=jac,
         sensitivity=inf["sensitivity"], removal=inf["removal"], j_stat=inf["j_stat"],
-        df=len(targets) - k, p_value=inf["p_value"], objective=float(r @ r),
+        df=inf["df"], p_value=inf["p_value"], objective=float(r @ r),
+        left_out=[m.id for m, u in zip(targets, used, strict=True) if not u],
         singular_values=sv, seeds=int(seeds), months=int(months), algorithm=algorithm,
         variance_runs=len(spread),
         samples=samples, starts=int(starts), evaluations=ev.counts["points"],
@@ -376,4 +401,5 @@ def calibrate(scenario: str | Path | Mapping[str, Any], targets: Sequence[Moment
         overrides=dict(overrides or {}), history=obj.history)
 
 
-__all__ = ["ScenarioError", "applicable", "calibrate", "check", "inference"]
+__all__ = ["ScenarioError", "applicable", "calibrate", "check", "inference",
+           "usable_inference"]

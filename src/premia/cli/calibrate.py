@@ -114,8 +114,12 @@ def _print_fit(fit: Any) -> None:
     for col in ("moment", "data", "model", "se", "t"):
         ft.add_column(col, justify="left" if col == "moment" else "right")
     for r in fit.fit_table().itertuples():
-        ft.add_row(r.moment, _num(r.data), _num(r.model), _num(r.se), f"{r.t:+.2f}")
+        t = f"{r.t:+.2f}" if math.isfinite(r.t) else ""
+        ft.add_row(r.moment, _num(r.data), _num(r.model), _num(r.se), t)
     console.print(ft)
+    if fit.left_out:
+        console.print("not produced by the model at the estimates (left out of the standard "
+                      f"errors and J): {', '.join(fit.left_out)}")
     if fit.df > 0:
         console.print(f"J = {fit.j_stat:.4g} with {fit.df} degrees of freedom "
                       f"(p = {fit.p_value:.3g})")

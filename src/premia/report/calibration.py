@@ -39,6 +39,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "objective": "objective", "sources": "The data moments", "value": "Value", "basis": "se basis",
         "unit": "Unit", "source": "Source", "year": "Year", "generated": "Generated",
         "message": "Optimizer: {message}",
+        "left_out": "Not produced by the model at the estimates, so left out of the standard errors and J: {ids}.",
     },
     "zh": {
         "title": "premia：模拟矩估计校准",
@@ -60,6 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "objective": "目标函数", "sources": "数据矩", "value": "数值", "basis": "标准误来源",
         "unit": "单位", "source": "来源", "year": "年份", "generated": "生成时间",
         "message": "优化器：{message}",
+        "left_out": "模型在估计值处无法给出以下矩，故未计入标准误与 J：{ids}。",
     },
 }
 
@@ -119,13 +121,16 @@ def params_section(fit: Fit, lang: str) -> str:
 
 def fit_section(fit: Fit, lang: str) -> str:
     """Data beside model for every moment, and the J statistic."""
-    rows = [[r.moment, r.statistic, _f(r.data), _f(r.model), _f(r.se), f"{r.t:+.2f}"]
+    rows = [[r.moment, r.statistic, _f(r.data), _f(r.model), _f(r.se),
+             f"{r.t:+.2f}" if math.isfinite(r.t) else "–"]
             for r in fit.fit_table().itertuples()]
     heads = [tr(lang, k) for k in ("moment", "statistic", "data", "model", "se", "t")]
     if fit.df > 0:
         j = tr(lang, "j", j=_f(fit.j_stat), df=fit.df, p=_f(fit.p_value))
     else:
         j = tr(lang, "j_exact")
+    if fit.left_out:
+        j += " " + tr(lang, "left_out", ids=", ".join(fit.left_out))
     return (f"<h2>{esc(tr(lang, 'fit'))}</h2>\n" + table(heads, rows, numeric=(2, 3, 4, 5))
             + f"<p class='muted'>{esc(tr(lang, 'fit_note'))}</p><p>{esc(j)}</p>"
             + figure_div(_t_figure(fit, lang), "fig-cal-t")
