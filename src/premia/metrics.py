@@ -18,8 +18,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -307,3 +308,46 @@ def summary_table(res: Results, table: str) -> pd.DataFrame:
     if table == "categories":
         out["died"] = out["died"].astype("Int64")
     return out
+
+
+DEATHS_SQL = """
+SELECT category, count(*) AS runs, min(died) AS first_month, max(died) AS last_month
+FROM (SELECT run_id, category, arg_max(firms_alive, period) AS final,
+             coalesce(max(period) FILTER (WHERE firms_alive > 0) + 1, min(period)) AS died
+      FROM categories GROUP BY run_id, category)
+WHERE final = 0 GROUP BY category ORDER BY category
+"""
+
+
+def store_deaths(store: Any, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """Dead categories over the finished runs of a store (or of ``run_ids`` in it).
+
+    Returns:
+        One row per category that died in at least one run: ``category``, ``runs`` (how
+        many runs it died in), ``first_month`` and ``last_month`` (the earliest and latest
+        month it died), plus ``of`` (the finished runs looked at).
+    """
+    runs = store.runs()
+    done = set(runs.run_id[runs.status == "done"]) if len(runs) else set()
+    if run_ids is not None:
+        done &= set(run_ids)
+    columns = ["category", "runs", "first_month", "last_month", "of"]
+    if not done:
+        return pd.DataFrame(columns=columns)
+    sql = DEATHS_SQL
+    if run_ids is not None:
+        listing = ", ".join(f"'{r}'" for r in sorted(done) if r.isalnum())
+        sql = sql.replace("FROM categories", f"FROM categories WHERE run_id IN ({listing})")
+    out = store.query(sql)
+    out["of"] = len(done)
+    return out[columns]
+
+
+def store_death_warnings(store: Any, run_ids: Iterable[str] | None = None) -> list[str]:
+    """One line per category that died in some runs of a store: in how many and when."""
+    lines = []
+    for row in store_deaths(store, run_ids).itertuples():
+        when = (f"month {row.first_month}" if row.first_month == row.last_month
+                else f"months {row.first_month}-{row.last_month}")
+        lines.append(f"category {row.category} died in {row.runs} of {row.of} runs ({when})")
+    return lines

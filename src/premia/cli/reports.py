@@ -171,16 +171,24 @@ def demo(
 @app.command()
 @guarded
 def dashboard(
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="scenario files to offer first (besides the shipped ones and uploads)")] = None,
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8501,
 ) -> None:
-    """Start the interactive dashboard (Streamlit) on HOST:PORT."""
+    """Start the interactive dashboard (Streamlit) on HOST:PORT, on the shipped scenarios
+    and any scenario FILE given."""
     if not 1 <= port <= 65535:
         raise BadInputError(f"--port {port}: allowed are 1..65535")
+    from premia.catalog import resolve
+    from premia.cli.common import load
     from premia.dashboard import streamlit_command
 
+    paths = [resolve(f) for f in files or []]
+    for f in files or []:
+        load(f)  # a file that does not validate is bad input here, before serving
     console.print(f"dashboard on http://{host}:{port}  (Ctrl+C to stop)")
-    code = _serve(streamlit_command(host, port))
+    code = _serve(streamlit_command(host, port, paths))
     if code not in (0, -signal.SIGTERM, -signal.SIGINT):
         raise typer.Exit(code=1)
 
