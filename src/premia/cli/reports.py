@@ -256,8 +256,9 @@ def compare(
         console.print(table)
     values = side_by_side(loaded)
     first = next(iter(loaded.values()))
-    table = Table(title=f"long-run values: {long_run_text(first.categories)} "
-                        "(firms, workshops: last month; died: month the last firm exited)")
+    console.print(f"{long_run_text(first.categories)}; firms, workshops: last month; "
+                  "died: month the last firm exited", markup=False, highlight=False)
+    table = Table(title="long-run values")
     for col in values.columns:
         table.add_column(col, justify="right" if col in loaded else "left")
     for _, row in values.iterrows():
@@ -273,4 +274,46 @@ def compare(
 
         write_table_atomic(pa.Table.from_pandas(values.astype({lb: "float64" for lb in loaded}),
                                                 preserve_index=False), csv, "csv")
+        console.print(f"written: {csv}")
+
+
+@app.command()
+@guarded
+def show(
+    file: Annotated[Path, typer.Argument(help="scenario file or shipped scenario name")],
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override PATH=VALUE (repeatable)")] = None,
+    section: Annotated[str | None, typer.Option(
+        help="only this section: scenario, consumers, region, culture, category, firms, "
+             "creator or event")] = None,
+    csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")] = None,
+) -> None:
+    """Print a scenario's parameters with their units, defaults and meanings (firms:
+    capacity is handmade; effective capacity includes machines)."""
+    from rich.table import Table
+
+    from premia.cli.common import load
+
+    sc = load(file, set_)
+    frame = sc.table()
+    sections = list(dict.fromkeys(frame.section))
+    if section is not None:
+        if section not in sections:
+            raise BadInputError(f"--section {section!r}: allowed are {', '.join(sections)}")
+        frame = frame[frame.section == section]
+    table = Table(title=f"{file}: {sc.scenario.name} ({sc.scenario.title})")
+    for col, justify in (("path", "left"), ("value", "right"), ("unit", "left"),
+                         ("default", "right"), ("meaning", "left")):
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=col == "path")
+    for row in frame.itertuples():
+        table.add_row(row.path, _cell(row.value), row.unit,
+                      "" if row.default is None else _cell(row.default), row.meaning)
+    console.print(table)
+    if csv is not None:
+        import pyarrow as pa
+
+        from premia.experiments.store import write_table_atomic
+
+        text = frame.astype({"value": str, "default": str})
+        write_table_atomic(pa.Table.from_pandas(text, preserve_index=False), csv, "csv")
         console.print(f"written: {csv}")

@@ -30,7 +30,7 @@ def _fmt(value: float, spec: str) -> str:
     return "–" if value != value else format(value, spec)
 
 
-def summary_tables(res) -> list[Table]:
+def summary_tables(res) -> list[Table | str]:
     """The long-run summary of a run: categories, cultures and regions."""
     from premia.metrics import long_run_text, summary_table
 
@@ -39,21 +39,21 @@ def summary_tables(res) -> list[Table]:
         "categories": ("category", [("price/cost", "price_cost", ".3f"),
                                     ("markup", "markup", ".3f"),
                                     ("net margin", "net_margin", "+.3f"),
-                                    ("firms (last month)", "firms", ".0f"),
+                                    ("firms at end", "firms", ".0f"),
                                     ("overcapacity", "overcapacity", ".2f")]),
         "cultures": ("culture", [("mean affinity", "affinity", ".3f"),
                                  ("accepting share", "accepting", ".3f"),
                                  ("aware share", "aware", ".3f")]),
         "regions": ("region", [("mean income", "income", ",.0f"), ("poverty", "poverty", ".3f"),
                                ("gini", "gini", ".3f"), ("artisan jobs", "artisan_jobs", ",.0f"),
-                               ("workshops (last month)", "workshops", ".0f")]),
+                               ("workshops at end", "workshops", ".0f")]),
     }
-    out = []
+    out: list[Table | str] = [f"{when}; firms and workshops: last month"]
     for name, (entity, cols) in layout.items():
         frame = summary_table(res, name)
         if frame.empty:
             continue
-        table = Table(title=f"{name}: {when}")
+        table = Table(title=name)
         table.add_column(entity)
         for label, _, _ in cols:
             table.add_column(label, justify="right")
@@ -89,8 +89,8 @@ def run(
     with progress_bar(f"running {sc.scenario.name}", sc.scenario.periods) as advance:
         res = simulate(sc, seed=seed, progress=lambda done, total: advance(done))
     res.meta["overrides"] = parse_sets(set_)
-    for table in summary_tables(res):
-        console.print(table)
+    for item in summary_tables(res):
+        console.print(item, markup=False, highlight=False, soft_wrap=isinstance(item, str))
     warn_deaths(res)
     console.print(f"{sc.scenario.periods} periods in {res.meta['wall_time_s']:.2f} s "
                   f"(seed {res.meta['seed']})")
