@@ -57,10 +57,17 @@ def _sources(lang: str, files: list[str]) -> list[logic.Source] | None:
     upload = st.sidebar.file_uploader(t(lang, "upload"), type=["toml"], key="upload",
                                       help=t(lang, "upload_help"))
     if upload is not None:
+        data = upload.getvalue()
         try:
-            sources.insert(0, logic.upload_source(upload.name, upload.getvalue()))
+            source = logic.upload_source(upload.name, data)
         except ScenarioError as exc:
             show_errors(lang, str(exc))
+            return sources
+        sources.insert(0, source)
+        fresh = (upload.name, hash(data))
+        if st.session_state.get("last_upload") != fresh:  # a new upload is picked at once
+            st.session_state["last_upload"] = fresh
+            st.session_state["scenario"] = source.key
     return sources
 
 
@@ -79,8 +86,8 @@ def sidebar_inputs(lang: str, files: list[str] | None = None
     keys = list(sources)
     default = keys.index("minimal") if "minimal" in keys and not files else 0
     if st.session_state.get("scenario") not in keys:
-        st.session_state.pop("scenario", None)
-    name = st.sidebar.selectbox(t(lang, "pick_scenario"), keys, index=default, key="scenario",
+        st.session_state["scenario"] = keys[default]
+    name = st.sidebar.selectbox(t(lang, "pick_scenario"), keys, key="scenario",
                                 format_func=lambda k: _label(sources[k]))
     source = sources[name]
     try:
