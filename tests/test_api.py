@@ -135,10 +135,12 @@ def test_parameter_table_has_units_and_effective_capacity():
         assert UNITS[field], field
 
 
-def test_premia_show_prints_the_table(tmp_path):
+def test_premia_show_prints_the_table(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from premia.cli import build
+    from premia.cli import build, common
+
+    monkeypatch.setattr(common.console, "width", 220)  # no wrapped cells
 
     runner = CliRunner()
     out = runner.invoke(build(), ["show", "minimal", "--section", "firms", "--csv",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import premia
@@ -23,6 +25,15 @@ from premia.metrics import (
 SMALL = ["--set", "scenario.periods=12", "--set", "scenario.consumers=120"]
 DYING = ["--set", "category.goods.bankruptcy_months=0", "--set", "category.goods.entry_push=0"]
 WIDE = {"COLUMNS": "200"}
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch):
+    """Wide consoles, so that no line a test looks for is wrapped."""
+    from premia.cli import common
+
+    monkeypatch.setattr(common.console, "width", 220)
+    monkeypatch.setattr(common.err_console, "width", 220)
 
 
 def _invoke(*args: str):
@@ -122,3 +133,24 @@ def test_sensitivity_result_carries_values_and_spread(method):
     assert res.values.size == (2 * (1 + 2) if method == "sobol" else 2 * (1 + 1))
     assert res.spread["min"] <= res.spread["mean"] <= res.spread["max"]
     assert res.spread["sd"] == pytest.approx(float(np.std(res.values)))
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=40), st.integers(0, 50))
+def test_death_month_starts_the_final_run_without_firms(alive, first):
+    periods = np.arange(first, first + len(alive))
+    frame = pd.DataFrame({"period": periods, "category": "c", "firms_alive": alive})
+    deaths = dead_categories(frame)
+    assert bool(deaths) == (alive[-1] == 0)
+    if deaths:
+        month = deaths[0].month
+        after = frame[frame.period >= month].firms_alive
+        assert (after == 0).all()
+        before = frame[frame.period == month - 1].firms_alive
+        assert before.empty or before.iloc[0] > 0
+
+
+@given(st.integers(0, 100), st.integers(1, 300))
+def test_long_run_window_is_the_second_half(first, length):
+    start, end = long_run_window(first, first + length - 1)
+    assert end == first + length - 1
+    assert end - start + 1 == max(1, length // 2)

@@ -304,7 +304,7 @@ def show(
     table = Table(title=f"{file}: {sc.scenario.name} ({sc.scenario.title})")
     for col, justify in (("path", "left"), ("value", "right"), ("unit", "left"),
                          ("default", "right"), ("meaning", "left")):
-        table.add_column(col, justify=justify, overflow="fold", no_wrap=col == "path")
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=col in ("path", "unit"))
     for row in frame.itertuples():
         table.add_row(row.path, _cell(row.value), row.unit,
                       "" if row.default is None else _cell(row.default), row.meaning)
