@@ -47,7 +47,7 @@ def test_results_repr_is_short_and_says_what_was_run(res):
 
 def test_repr_warns_about_a_dead_market():
     dying = {**SMALL, "category.goods.fixed_cost": 50.0, "category.goods.bankruptcy_months": 0.0,
-             "category.goods.entry_push": 0.0}
+             "category.goods.entry_rate": 0.0}
     res = premia.simulate(premia.load_scenario("minimal", dying), seed=2)
     assert "warning: category goods died in month" in repr(res)
 

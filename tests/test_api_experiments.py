@@ -23,7 +23,7 @@ from premia.metrics import (
 )
 
 SMALL = ["--set", "scenario.periods=12", "--set", "scenario.consumers=120"]
-DYING = ["--set", "category.goods.bankruptcy_months=0", "--set", "category.goods.entry_push=0"]
+DYING = ["--set", "category.goods.bankruptcy_months=0", "--set", "category.goods.entry_rate=0"]
 WIDE = {"COLUMNS": "200"}
 
 

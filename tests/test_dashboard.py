@@ -226,6 +226,7 @@ def test_dashboard_command_serves_and_stops_its_server():
 # --- any scenario: a file given to premia dashboard FILE, an upload, errors in the page ---
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "jingdezhen.toml"
+MINIMAL_TOML = Path(__file__).resolve().parents[1] / "scenarios" / "minimal.toml"
 
 
 def test_sources_from_a_file_and_an_upload():
@@ -286,12 +287,26 @@ def test_app_offers_the_files_given_on_the_command_line(monkeypatch):
 
 
 def test_app_warns_about_a_dead_market():
+    text = (MINIMAL_TOML.read_text()
+            .replace('fixed_cost = 0.5\n', 'fixed_cost = 50.0\nbankruptcy_months = 0.0\n', 1)
+            .replace("entry_rate = 0.5\n", "entry_rate = 0.0\n", 1))
+    at = _upload(_app(), "dying.toml", text.encode())
+    at.slider(key="upload: dying.toml:periods").set_value(24)
+    at.slider(key="upload: dying.toml:consumers").set_value(200)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    assert any("goods" in w.value and "月起没有企业" in w.value for w in at.warning)
+
+
+def test_app_shows_a_failed_run_as_an_error(monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("the solver gave up")
+
     at = _small(_app())
-    at.number_input(key="minimal:category.goods.fixed_cost").set_value(50.0)
-    at.number_input(key="minimal:category.goods.entry_push").set_value(0.0)
+    monkeypatch.setattr(logic, "simulate", fail)
     at.button(key="run").click().run()
     assert not at.exception
-    assert any("goods" in w.value and "月起没有企业" in w.value for w in at.warning)
+    assert len(at.error) == 1 and "RuntimeError: the solver gave up" in at.error[0].value
 
 
 def test_dashboard_command_validates_its_files(tmp_path):

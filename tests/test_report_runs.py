@@ -20,7 +20,7 @@ from premia.report import runs_report
 SMALL = {"scenario.periods": 24, "scenario.consumers": 150}
 # goods firms pay a fixed cost they cannot earn and go bankrupt at once; nobody enters
 DYING = {"category.goods.fixed_cost": 50.0, "category.goods.bankruptcy_months": 0.0,
-         "category.goods.entry_push": 0.0}
+         "category.goods.entry_rate": 0.0}
 
 
 def _premia(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -89,7 +89,8 @@ def side_by_side(runs: Mapping[str, Results],
     """Long-run values of every run, one row per table, entity and measure.
 
     Columns: ``table``, ``entity``, ``measure``, then one column per run label (NaN where
-    a run does not have the entity). ``died`` rows show the month a category died.
+    a run does not have the entity). ``died`` rows show the month a category died;
+    ``public`` rows the yuan each account spent on each instrument over the whole run.
     """
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for label, res in runs.items():
@@ -104,6 +105,9 @@ def side_by_side(runs: Mapping[str, Results],
                     value = row[measure]
                     cell = rows.setdefault((table, str(row[key]), measure), {})
                     cell[label] = None if value is pd.NA else value
+    for label, res in runs.items():
+        for (account, instrument), total in public_spending(res).items():
+            rows.setdefault(("public", f"{account}/{instrument}", "spending"), {})[label] = total
     records = [{"table": t, "entity": e, "measure": m, **cells}
                for (t, e, m), cells in rows.items()]
     frame = pd.DataFrame(records, columns=["table", "entity", "measure", *runs])
@@ -112,6 +116,16 @@ def side_by_side(runs: Mapping[str, Results],
         keep = frame[died][list(runs)].notna().any(axis=1)
         frame = frame.drop(frame[died].index[~keep.to_numpy()])
     return frame.reset_index(drop=True)
+
+
+def public_spending(res: Results) -> dict[tuple[str, str], float]:
+    """Yuan spent over the whole run, by ``(account, instrument)`` (empty if none)."""
+    table = res.tables.get("public")
+    if table is None or not table.num_rows:
+        return {}
+    frame = table.to_pandas()
+    totals = frame.groupby(["account", "instrument"], sort=True).spending.sum()
+    return {(str(a), str(i)): float(v) for (a, i), v in totals.items()}
 
 
 def against_shipped(res: Results) -> tuple[str | None, pd.DataFrame]:

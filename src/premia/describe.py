@@ -45,7 +45,7 @@ UNITS: dict[str, str] = {
     # [[category]]
     "purchase_rate": "purchases per consumer per month", "outside_utility": "utils",
     "quality_weight": "utils per quality unit", "culture_weight": "utils per unit of meaning",
-    "price_weight": "utils per yuan", "hand_cost": "yuan/unit", "machine_cost": "yuan/unit",
+    "price_weight": "utils per yuan",
     "hand_quality": "quality units", "machine_quality": "quality units",
     "tech_cost_elasticity": "per technology unit", "authenticity_loss": "share",
     "machine_productivity": "x handmade capacity", "labour_hand": "worker-months/unit",
@@ -54,7 +54,6 @@ UNITS: dict[str, str] = {
     "innovation_share": "share", "rd_scale": "yuan", "innovation_lo": "technology units",
     "innovation_hi": "technology units", "price_speed": "per month",
     "target_utilization": "share", "initial_markup": "p/c - 1",
-    "entry_push": "entrants/month", "entry_sensitivity": "entrants/month per unit margin",
     "entry_home_share": "share", "imitator_right": "share", "imitator_modern_share": "share",
     "bankruptcy_months": "months of fixed cost", "capacity_growth": "per month",
     "growth_utilization": "share",
@@ -67,14 +66,16 @@ UNITS: dict[str, str] = {
     "uplift": "utils", "commission": "share of revenue", "income_per_follower": "yuan/month",
     # [[event]]
     "at": "month", "until": "month", "budget": "yuan/month", "share": "share",
-    "push": "entrants/month", "length": "months", "factor": "x purchase rate",
-    # new fields of the market model (by name, whichever lands)
-    "entry_cost": "yuan per entrant", "capacity_cost": "yuan per unit of monthly capacity",
+    "length": "months", "factor": "x purchase rate",
+    # entry, costs and the public budget
+    "entry_cost": "yuan per entrant", "entry_spread": "",
+    "capacity_cost": "yuan per unit of monthly capacity",
     "entry_rate": "potential entrants/month", "discount_rate": "per month",
     "entry_horizon": "months", "entry_subsidy": "share of entry cost",
     "hand_materials": "yuan/unit", "machine_materials": "yuan/unit",
     "machine_capital": "yuan per unit of monthly machine capacity",
     "heterogeneity": "log sd", "heritage_efficiency": "utils per yuan",
+    "pricing": "", "paid_by": "", "account": "", "target": "",
 }
 """Units by field name ('' for dimensionless numbers; ids, names and switches have none)."""
 

@@ -16,12 +16,12 @@ from typing import Any
 from premia.metrics import dead_categories, long_run_window
 
 ENTITY = {"categories": "category", "cultures": "culture", "regions": "region",
-          "creators": "creator", "firms": "category"}
+          "creators": "creator", "firms": "category", "public": "instrument"}
 
 
 def _entities(res: Any, name: str) -> list[str]:
     table = res.tables.get(name)
-    column = ENTITY[name]
+    column = ENTITY.get(name, "")
     if table is None or column not in table.column_names or not table.num_rows:
         return []
     return [str(v) for v in dict.fromkeys(table.column(column).to_pylist())]
@@ -38,6 +38,9 @@ def run_lines(res: Any) -> list[str]:
         ids = _entities(res, name)
         shown = ", ".join(ids[:6]) + (", ..." if len(ids) > 6 else "")
         what = f"; {ENTITY[name]}: {shown}" if ids and name != "firms" else ""
+        if name == "public" and table.num_rows:
+            total = sum(table.column("spending").to_pylist())
+            what += f"; {total:,.0f} yuan spent"
         lines.append(f"  .{name}: {table.num_rows:,} rows x {table.num_columns} columns{what}")
     if periods:
         start, end = long_run_window(0, periods - 1)

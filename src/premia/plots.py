@@ -37,8 +37,8 @@ from premia.report.texts import t
 from premia.results import TABLES, Results
 
 ENTITY = {"categories": "category", "cultures": "culture", "regions": "region",
-          "creators": "creator", "firms": "category"}
-SEARCH_ORDER = ("categories", "regions", "cultures", "creators", "firms")
+          "creators": "creator", "firms": "category", "public": "instrument"}
+SEARCH_ORDER = ("categories", "regions", "cultures", "creators", "firms", "public")
 IMAGE_FORMATS = ("png", "svg", "pdf", "jpeg", "webp")
 
 

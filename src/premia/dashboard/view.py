@@ -145,6 +145,13 @@ def execute(source: logic.Source, overrides: dict[str, Any], seed: int, lang: st
         base = _baseline(source, overrides, seed)
     except ScenarioError as exc:
         st.session_state["error"] = str(exc)
+        st.session_state["error_title"] = "invalid"
+        st.session_state.pop("result", None)
+        bar.empty()
+        return
+    except Exception as exc:  # a run that fails is shown in the page, not as a traceback
+        st.session_state["error"] = f"{type(exc).__name__}: {exc}"
+        st.session_state["error_title"] = "run_failed"
         st.session_state.pop("result", None)
         bar.empty()
         return
@@ -153,10 +160,10 @@ def execute(source: logic.Source, overrides: dict[str, Any], seed: int, lang: st
                                   "seconds": time.perf_counter() - start}
 
 
-def show_errors(lang: str, message: str) -> None:
-    """A scenario's validation errors in the page, one per line."""
+def show_errors(lang: str, message: str, title: str = "invalid") -> None:
+    """A scenario's validation errors (or a failed run's error) in the page, one per line."""
     lines = [m.strip() for m in message.split("\n") if m.strip()]
-    st.error(f"{t(lang, 'invalid')}:\n\n" + "\n".join(f"- {m}" for m in lines))
+    st.error(f"{t(lang, title)}:\n\n" + "\n".join(f"- {m}" for m in lines))
 
 
 def results(lang: str, name: str | None) -> None:
@@ -164,7 +171,7 @@ def results(lang: str, name: str | None) -> None:
     if name is None:
         return
     if "error" in st.session_state:
-        show_errors(lang, st.session_state["error"])
+        show_errors(lang, st.session_state["error"], st.session_state.get("error_title", "invalid"))
         return
     stored = st.session_state.get("result")
     if not stored or stored["name"] != name:

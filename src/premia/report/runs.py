@@ -27,9 +27,9 @@ SUMMARY = (("price_cost", "price_cost_ratio"), ("markup", "mean_markup"),
            ("net_margin", "net_margin"), ("firms", "firms_alive"),
            ("overcapacity", "overcapacity"), ("died", "died"))
 TABLE_WORDS = {"categories": "category_word", "cultures": "culture_word",
-               "regions": "region_word"}
-MEASURE_KEYS = {"price_cost": "price_cost_ratio", "markup": "mean_markup",
-                "firms": "firms_alive", "affinity": "mean_affinity",
+               "regions": "region_word", "public": "public_word"}
+MEASURE_KEYS = {"spending": "spending_total", "price_cost": "price_cost_ratio",
+                "markup": "mean_markup", "firms": "firms_alive", "affinity": "mean_affinity",
                 "accepting": "accepting_share", "aware": "aware_share",
                 "income": "mean_income", "poverty": "poverty_headcount"}
 
