@@ -158,3 +158,17 @@ def test_long_run_window_is_the_second_half(first, length):
     start, end = long_run_window(first, first + length - 1)
     assert end == first + length - 1
     assert end - start + 1 == max(1, length // 2)
+
+
+def test_sensitivity_figure_states_spread_units_and_warnings():
+    from premia.experiments.sensitivity import SensitivityResult
+
+    idx = pd.DataFrame({"parameter": ["a"], "S1": [0.1], "S1_conf": [0.5], "ST": [0.2],
+                        "ST_conf": [0.1]})
+    values = np.linspace(0.0, 1.0, 8)
+    res = SensitivityResult("sobol", "markup:x", idx, runs=8, values=values,
+                            warnings=warnings_for("sobol", idx, values, 4))
+    fig = res.figure()
+    assert "mean 0.5" in fig.layout.title.text and "shares of the metric's variance" in \
+        fig.layout.title.text
+    assert "wider than the S1 indices" in fig.layout.annotations[0].text

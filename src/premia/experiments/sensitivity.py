@@ -106,8 +106,18 @@ class SensitivityResult:
             err = df.get(f"{col}_conf")
             fig.add_bar(name=label, x=df.parameter, y=df[col],
                         error_y=None if err is None else {"type": "data", "array": err})
-        fig.update_layout(barmode="group", title=f"{self.method} sensitivity of {self.metric}",
-                          xaxis_title="parameter", yaxis_title="index", template="plotly_white")
+        spread = self.spread
+        title = f"{self.method} sensitivity of {self.metric}"
+        if self.values.size:
+            title += (f"<br><sup>{self.metric} over the design: mean {spread['mean']:.4g}, "
+                      f"sd {spread['sd']:.3g}; {self.units}</sup>")
+        fig.update_layout(barmode="group", title=title, xaxis_title="parameter",
+                          yaxis_title="index", template="plotly_white")
+        if self.warnings:
+            fig.add_annotation(text="<br>".join(f"warning: {w}" for w in self.warnings),
+                               xref="paper", yref="paper", x=0, y=-0.35, showarrow=False,
+                               align="left", font={"size": 11, "color": "#b5472f"})
+            fig.update_layout(margin={"b": 160})
         return fig
 
     def write(self, out: str | Path) -> dict[str, Path]:
