@@ -138,3 +138,13 @@ def test_cli_compare_prints_differences_and_long_run_values(saved):
     assert one.returncode == 2 and "at least two" in one.stderr
     missing = _premia("compare", "A", "nope", cwd=saved)
     assert missing.returncode == 2 and "nope: not a run directory" in missing.stderr
+
+
+def test_one_run_report_shows_public_spending():
+    over = {**SMALL, "event.1.enabled": True}  # the media budget of the guizhou scenario
+    res = premia.simulate(premia.load_scenario("guizhou", over), seed=1)
+    text = BeautifulSoup(runs_report(res, "en", ["premia"]), "html.parser").get_text(" ")
+    budget = premia.load_scenario("guizhou").event[1].budget
+    months = SMALL["scenario.periods"] - premia.load_scenario("guizhou").event[1].at
+    assert "Public spending over the run" in text
+    assert f"{budget * months:,.0f}" in text

@@ -15,7 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from premia.compare import against_shipped, differences, events_table, side_by_side
+from premia.compare import (
+    against_shipped,
+    differences,
+    events_table,
+    public_spending,
+    side_by_side,
+)
 from premia.metrics import dead_categories, long_run_window, summary_table
 from premia.report.figures import panels_figure, run_panels
 from premia.report.methods import odd_section, package_versions, parameter_tables, reproducibility
@@ -96,6 +102,11 @@ def events_section(lang: str, res: Results) -> str:
         headers = [t(lang, k) for k in ("event_word", "event_kind", "event_at", "event_on",
                                         "event_fields")]
         parts.append(table(headers, rows, numeric=(0, 2)))
+    spending = public_spending(res)
+    if spending:
+        parts.append(f"<h3>{esc(t(lang, 'spending_title'))}</h3>")
+        parts.append(table([t(lang, "account"), t(lang, "instrument"), t(lang, "spending_total")],
+                           [[a, i, _fmt(v)] for (a, i), v in spending.items()], numeric=(2,)))
     overrides = res.meta.get("overrides") or {}
     if overrides:
         parts.append(f"<h3>{esc(t(lang, 'overrides_title'))}</h3>")
