@@ -169,7 +169,7 @@ def nonfinite_columns(tables: dict[str, pa.Table]) -> list[str]:
             and pc.any(pc.invert(pc.is_finite(table[col]))).as_py()]
 
 
-@dataclass
+@dataclass(repr=False)
 class Results:
     """The tables of one run and its metadata.
 
@@ -202,6 +202,32 @@ class Results:
             raise NonFiniteError(f"{name}: the run produced NaN or infinite values in "
                                  f"{shown}; nothing was saved (look for extreme values in "
                                  "the scenario)")
+
+    def __repr__(self) -> str:
+        from premia.display import run_summary
+
+        return run_summary(self)
+
+    def _repr_html_(self) -> str:
+        from premia.display import run_summary_html
+
+        return run_summary_html(self)
+
+    def plot(self, column: str = "mean_markup", **kwargs: Any) -> Any:
+        """A plotly figure of one column over time, a panel per entity.
+
+        Args:
+            column: e.g. ``mean_markup``, ``price_index``, ``poverty_headcount``,
+                ``accepting_share``, ``followers``.
+            **kwargs: ``table``, ``entities``, ``agg``, ``lang``, ``title`` as in
+                :func:`premia.plots.timeseries`.
+
+        Example:
+            >>> res.plot("mean_income", entities=["guizhou"])   # doctest: +SKIP
+        """
+        from premia.plots import timeseries
+
+        return timeseries(self, column, **kwargs)
 
     def save(self, directory: str | Path) -> Path:
         """Write the run atomically: into a temporary sibling, then rename.
