@@ -85,3 +85,25 @@ def test_save_refuses_non_finite_tables(tmp_path):
     with pytest.raises(NonFiniteError, match=r"firms\.price"):
         res.save(tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
+
+
+NO_EQUILIBRIUM = {"culture.miao.capital": 90.55375795852243,
+                  "category.embroidery.authenticity_loss": 0.0,
+                  "region.guizhou.wage": 872092.0, "firms.2.count": 1,
+                  "category.embroidery.capacity_cost": 0.0, "scenario.periods": 1,
+                  "scenario.consumers": 20, "scenario.max_firms": 120}
+
+
+def test_nash_prices_that_do_not_converge_are_one_line_not_a_traceback(tmp_path):
+    """A valid scenario (found by the property tests) whose culture market has no Nash
+    prices the solver reaches: a clean error naming the market, exit 2, nothing saved."""
+    sc = premia.load_scenario("minimal", NO_EQUILIBRIUM)
+    with pytest.raises(premia.api.EquilibriumError, match="did not converge in market 2") as err:
+        premia.api.simulate(sc, seed=1)
+    assert "\n" not in str(err.value) and 'pricing = "adaptive"' in str(err.value)
+    sets = [a for k, v in NO_EQUILIBRIUM.items() for a in ("--set", f"{k}={v}")]
+    result = runner.invoke(app, ["run", "minimal", "--seed", "1", *sets,
+                                 "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: minimal: ")
+    assert not (tmp_path / "run").exists()

@@ -13,8 +13,13 @@ from premia import loading, memory
 from premia.catalog import resolve
 from premia.loading import ScenarioError, scenario_hash
 from premia.model.engine import Economy
+from premia.model.pricing import PricingError
 from premia.results import NonFiniteError, Results
 from premia.scenario import Scenario
+
+
+class EquilibriumError(ScenarioError):
+    """A run stopped because a market has no Nash prices the solver can find (one line)."""
 
 
 def versions() -> dict[str, str]:
@@ -67,6 +72,7 @@ def simulate(scenario: Scenario, seed: int | None = None,
 
     Raises:
         MemoryLimitError: the run cannot fit, or an allocation failed (one line).
+        EquilibriumError: Nash prices did not converge in a market (one line).
         NonFiniteError: the run produced NaN or infinite values (one line; the results
             are on the error's ``results`` attribute).
 
@@ -89,6 +95,10 @@ def simulate(scenario: Scenario, seed: int | None = None,
         tables["public"] = economy.budget.table()
     except MemoryError:
         raise memory.out_of_memory(scenario) from None
+    except PricingError as exc:
+        raise EquilibriumError(f"{scenario.scenario.name}: {exc}; look for extreme values in "
+                               "the scenario, or price that category with pricing = "
+                               "\"adaptive\"") from exc
     meta = {
         "scenario": scenario.model_dump(mode="json"),
         "scenario_hash": scenario_hash(scenario),
