@@ -11,7 +11,7 @@ while defects, transport and fixed costs stay unpaid.
 marginal costs c^, by the zeta-markup fixed point of Morrow and Skerlos (2011):
 
     p <- c^ + zeta(p),   zeta = Lambda^-1 [(O * Gamma)^T (p - c^) + s],
-    Lambda_jj = sum_i w gamma_i P_ij,   Gamma_jk = sum_i w gamma_i P_ij P_ik,
+    Lambda_jj = sum_i w_i gamma_i P_ij,   Gamma_jk = sum_i w_i gamma_i P_ij P_ik,
 
 iterated until the first-order conditions hold to ``tol`` (O is the ownership matrix).
 """
@@ -21,15 +21,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.demand import (
-    CHUNK,
-    Offer,
-    _block_weights,
-    _transpose_block,
-    pack,
-    use_threads,
-)
-from premia.model.fastmath import FAST, dot_lanes
+from premia.model.demand import Offer, consumer_weights, pack, use_threads
+from premia.model.fastmath import FAST, fold_lanes, wide_vectors
+from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, load_chunk
 
 
 def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.ndarray,
@@ -38,15 +32,16 @@ def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.nd
     return np.maximum(unit_cost, price * np.exp(speed * (utilization - target)))
 
 
-@nb.njit(inline="always", fastmath=FAST)
-def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                 members, group_start):
+@nb.njit(inline="always", fastmath=FAST, error_model="numpy")
+def _markup_core(alpha, gfac, weight, affinity, awareness, follows, lo, hi, off, v0m,
+                 margin, members, group_start):
     """s_j, Lambda_jj and [(O * Gamma)^T (p - c^)]_j of one market, in O(consumers x goods).
 
-    With P_ij the choice probabilities and owners o(j),
+    With P_ij the choice probabilities, w_i the consumers' weights and owners o(j),
 
-        s_j = sum_i P_ij,   Lambda_jj = sum_i gamma_i P_ij,
-        [(O * Gamma)^T m]_j = sum_i gamma_i P_ij A_{i,o(j)},  A_ig = sum_{k: o(k)=g} P_ik m_k,
+        s_j = sum_i w_i P_ij,   Lambda_jj = sum_i w_i gamma_i P_ij,
+        [(O * Gamma)^T m]_j = sum_i w_i gamma_i P_ij A_{i,o(j)},
+        A_ig = sum_{k: o(k)=g} P_ik m_k,
 
     so the J x J matrix Gamma is never formed. ``members[group_start[g]:group_start[g+1]]``
     are the market-local indices of owner g's goods.
@@ -54,47 +49,53 @@ def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, ma
     n = alpha.shape[0]
     size = hi - lo
     n_chunks = (n + CHUNK - 1) // CHUNK
-    n_cul, n_cre = affinity.shape[1], follows.shape[1]
+    n_cul = affinity.shape[1]
     s_part = np.zeros((n_chunks, size))
     l_part = np.zeros((n_chunks, size))
     t_part = np.zeros((n_chunks, size))
     gamma_c = off[5][lo]
     for ch in nb.prange(n_chunks):
+        wide_vectors()
         i0 = ch * CHUNK
         b = min(n, i0 + CHUNK) - i0
-        V, E = np.empty((size, CHUNK)), np.empty((size, CHUNK))
-        top, total = np.empty(CHUNK), np.empty(CHUNK)
-        scale, w_lam, w_gam, held = (np.empty(CHUNK), np.empty(CHUNK), np.empty(CHUNK),
-                                     np.empty(CHUNK))
-        aff = np.zeros((max(n_cul, 1), CHUNK))
-        awa = np.empty((n_cul, CHUNK))
-        fol = np.zeros((max(n_cre, 1), CHUNK), follows.dtype)
-        taste, pfac = np.empty(CHUNK), np.empty(CHUNK)
-        for i in range(b):
-            taste[i] = alpha[i0 + i]
-            pfac[i] = gfac[i0 + i]
-        _transpose_block(affinity, i0, b, aff)
-        _transpose_block(awareness, i0, b, awa)
-        _transpose_block(follows, i0, b, fol)
-        _block_weights(b, lo, hi, taste, pfac, aff, awa, fol, off, v0m, V, E, top, total)
-        for i in range(b):
-            scale[i] = 1.0 / total[i]
-            w_lam[i] = gamma_c * pfac[i] * scale[i]
-            w_gam[i] = w_lam[i] * scale[i]
+        X, b8 = load_chunk(i0, b, alpha, gfac, weight, affinity, awareness, follows)
+        V = np.empty((size, BLOCK))
+        top, total, held = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+        scale, w_lam, w_gam = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+        acc_s, acc_l = np.zeros((size, BLOCK)), np.zeros((size, BLOCK))
+        acc_t = np.zeros((size, BLOCK))
+        for blk in range((b8 + BLOCK - 1) // BLOCK):
+            n8 = min(BLOCK, b8 - blk * BLOCK)
+            block_weights(X, blk, n8, lo, hi, off, v0m, n_cul, V, top, total)
+            for i in range(n8):
+                scale[i] = X[blk, WEIGHT, i] / total[i]
+            for i in range(n8):
+                w_lam[i] = gamma_c * X[blk, PFAC, i] * scale[i]
+            for i in range(n8):
+                w_gam[i] = w_lam[i] / total[i]
+            for j in range(size):
+                for i in range(n8):
+                    acc_s[j, i] += V[j, i] * scale[i]
+                for i in range(n8):
+                    acc_l[j, i] += V[j, i] * w_lam[i]
+            for g in range(group_start.shape[0] - 1):
+                first, last = group_start[g], group_start[g + 1]
+                for i in range(n8):
+                    held[i] = 0.0
+                for r in range(first, last):
+                    k, mk = members[r], margin[members[r]]
+                    for i in range(n8):
+                        held[i] += V[k, i] * mk
+                for i in range(n8):
+                    held[i] *= w_gam[i]
+                for r in range(first, last):
+                    k = members[r]
+                    for i in range(n8):
+                        acc_t[k, i] += V[k, i] * held[i]
         for j in range(size):
-            s_part[ch, j] = dot_lanes(V, scale, j, b)
-            l_part[ch, j] = dot_lanes(V, w_lam, j, b)
-        for g in range(group_start.shape[0] - 1):
-            held[:b] = 0.0
-            for r in range(group_start[g], group_start[g + 1]):
-                k = members[r]
-                for i in range(b):
-                    held[i] += V[k, i] * margin[k]
-            for i in range(b):
-                held[i] *= w_gam[i]
-            for r in range(group_start[g], group_start[g + 1]):
-                k = members[r]
-                t_part[ch, k] = dot_lanes(V, held, k, b)
+            s_part[ch, j] = fold_lanes(acc_s, j, BLOCK)
+            l_part[ch, j] = fold_lanes(acc_l, j, BLOCK)
+            t_part[ch, j] = fold_lanes(acc_t, j, BLOCK)
     s = np.zeros(size)
     lam = np.zeros(size)
     t = np.zeros(size)
@@ -105,18 +106,18 @@ def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, ma
     return s, lam, t
 
 
-@nb.njit(cache=True, parallel=True, fastmath=FAST)
-def _markup_parallel(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                     members, group_start):
-    return _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                        members, group_start)
+@nb.njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def _markup_parallel(alpha, gfac, weight, affinity, awareness, follows, lo, hi, off, v0m,
+                     margin, members, group_start):
+    return _markup_core(alpha, gfac, weight, affinity, awareness, follows, lo, hi, off, v0m,
+                        margin, members, group_start)
 
 
-@nb.njit(cache=True, fastmath=FAST)
-def _markup_serial(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                   members, group_start):
-    return _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                        members, group_start)
+@nb.njit(cache=True, fastmath=FAST, error_model="numpy")
+def _markup_serial(alpha, gfac, weight, affinity, awareness, follows, lo, hi, off, v0m,
+                   margin, members, group_start):
+    return _markup_core(alpha, gfac, weight, affinity, awareness, follows, lo, hi, off, v0m,
+                        margin, members, group_start)
 
 
 def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
@@ -153,11 +154,12 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         c = costs[lo:hi]
         kernel = (_markup_parallel if use_threads(consumers.quality_taste.size)
                   else _markup_serial)
+        weight = consumer_weights(consumers)
         for it in range(1, max_iter + 1):
             offer.price[:] = prices
             margin = prices[lo:hi] - c
             s, lam, t = kernel(
-                consumers.quality_taste, consumers.price_factor, consumers.affinity,
+                consumers.quality_taste, consumers.price_factor, weight, consumers.affinity,
                 consumers.awareness, consumers.follows, lo, hi, pack(offer, eta),
                 float(offer.outside_utility[m]), margin, members, group_start,
             )

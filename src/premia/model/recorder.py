@@ -124,10 +124,10 @@ class Recorder:
         if not n_k:
             return
         a, e = st.consumers.affinity, st.consumers.awareness
+        share = st.consumers.weight / st.consumers.weight.sum()  # of the population
         self._add("cultures", period=np.full(n_k, st.period), culture=self.culture_ids,
-                  mean_affinity=a.mean(axis=0),
-                  accepting_share=(a >= self.thresholds).mean(axis=0),
-                  aware_share=e.mean(axis=0), media_reach=culture.reach.copy())
+                  mean_affinity=share @ a, accepting_share=share @ (a >= self.thresholds),
+                  aware_share=share @ e, media_reach=culture.reach.copy())
 
     def tables(self) -> dict[str, pa.Table]:
         """The recorded tables; a table with no rows (no cultures, no creators) still has

@@ -36,7 +36,7 @@ def build_consumers(sc: Scenario, p: Params, rng: np.random.Generator) -> Consum
         affinity[:, k] = np.clip(mean + cul.affinity_spread * noise[:, k], 0.0, 1.0)
         awareness[:, k] = np.where(home, cul.awareness_home, cul.awareness_elsewhere)
     return Consumers(
-        weight=sc.scenario.population / n,
+        weight=np.full(n, sc.scenario.population / n),
         region=region,
         income=income,
         quality_taste=taste,
