@@ -248,12 +248,10 @@ def test_threaded_and_serial_kernels_agree_bit_for_bit(watch):
             offer.offsets, dm.pack(offer, eco.eta), offer.purchase_rate, offer.outside_utility,
             served)
     np.testing.assert_array_equal(sp._spending_serial(*args), sp._spending_parallel(*args))
-    lo, hi = int(offer.offsets[1]), int(offer.offsets[2])
-    members = np.arange(hi - lo, dtype=np.int64)
-    starts = np.arange(hi - lo + 1, dtype=np.int64)
-    margin = np.linspace(10.0, 50.0, hi - lo)
-    args = (c.quality_taste, c.price_factor, c.weight, c.affinity, c.awareness, c.follows, lo,
-            hi, dm.pack(offer, eco.eta), float(offer.outside_utility[1]), margin, members,
-            starts)
+    members = np.arange(offer.offsets[2] - offer.offsets[1], dtype=np.int64)
+    starts = np.arange(members.size + 1, dtype=np.int64)
+    margin = np.linspace(10.0, 50.0, members.size)
+    terms = pr.MarketTerms(offer, c, eco.eta, 1)
+    args = (terms.X, terms.n, terms.off, terms.v0, terms.n_cul, margin, members, starts)
     for a, b in zip(pr._markup_serial(*args), pr._markup_parallel(*args), strict=True):
         np.testing.assert_array_equal(a, b)

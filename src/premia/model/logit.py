@@ -33,6 +33,7 @@ from premia.model.fastmath import FAST, LANES, LOG2E, exp2_nonpositive
 
 CHUNK = 1024
 BLOCK = 64  # consumers per block: a power of two, at least LANES, dividing CHUNK
+BLOCKS = CHUNK // BLOCK
 TASTE, PFAC, WEIGHT, CULTURE_ROWS = 0, 1, 2, 3  # rows of the block buffer
 
 
@@ -43,9 +44,9 @@ def buffer_rows(n_cul, n_cre):
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
-def load_chunk(i0, b, alpha, gfac, weight, affinity, awareness, follows):
-    """Consumers ``i0 .. i0 + b`` in a block-major buffer; returns it and ``b8``, ``b``
-    rounded up to a multiple of ``LANES``.
+def fill_chunk(X, i0, b, alpha, gfac, weight, affinity, awareness, follows):
+    """Copy consumers ``i0 .. i0 + b`` into the block-major buffer ``X``; returns ``b8``,
+    ``b`` rounded up to a multiple of ``LANES``.
 
     Padding entries (up to ``b8``) add nothing: weight 0, awareness 0, taste 0 and price
     factor 1 keep utilities finite. Row ``CULTURE_ROWS + k`` is a_ik, row
@@ -53,7 +54,6 @@ def load_chunk(i0, b, alpha, gfac, weight, affinity, awareness, follows):
     """
     n_cul, n_cre = affinity.shape[1], follows.shape[1]
     b8 = (b + LANES - 1) // LANES * LANES
-    X = np.empty(((b8 + BLOCK - 1) // BLOCK, buffer_rows(n_cul, n_cre), BLOCK))
     awa0, fol0 = CULTURE_ROWS + n_cul, CULTURE_ROWS + 2 * n_cul
     for i in range(b):
         blk, pos = i // BLOCK, i % BLOCK
@@ -69,7 +69,52 @@ def load_chunk(i0, b, alpha, gfac, weight, affinity, awareness, follows):
         blk, pos = i // BLOCK, i % BLOCK
         X[blk, :, pos] = 0.0
         X[blk, PFAC, pos] = 1.0
+    return b8
+
+
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def load_chunk(i0, b, alpha, gfac, weight, affinity, awareness, follows):
+    """A new block-major buffer holding consumers ``i0 .. i0 + b``, and ``b8``."""
+    blocks = ((b + LANES - 1) // LANES * LANES + BLOCK - 1) // BLOCK
+    X = np.empty((blocks, buffer_rows(affinity.shape[1], follows.shape[1]), BLOCK))
+    b8 = fill_chunk(X, i0, b, alpha, gfac, weight, affinity, awareness, follows)
     return X, b8
+
+
+@nb.njit(inline="always", error_model="numpy")
+def _consumer_buffer(alpha, gfac, weight, affinity, awareness, follows):
+    n = alpha.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    blocks = min(BLOCKS, ((min(n, CHUNK) + LANES - 1) // LANES * LANES + BLOCK - 1) // BLOCK)
+    rows = buffer_rows(affinity.shape[1], follows.shape[1])
+    out = np.empty((n_chunks, blocks, rows, BLOCK))
+    for ch in nb.prange(n_chunks):
+        i0 = ch * CHUNK
+        fill_chunk(out[ch], i0, min(n, i0 + CHUNK) - i0, alpha, gfac, weight, affinity,
+                   awareness, follows)
+    return out
+
+
+@nb.njit(cache=True, parallel=True, error_model="numpy")
+def _consumer_buffer_parallel(alpha, gfac, weight, affinity, awareness, follows):
+    return _consumer_buffer(alpha, gfac, weight, affinity, awareness, follows)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _consumer_buffer_serial(alpha, gfac, weight, affinity, awareness, follows):
+    return _consumer_buffer(alpha, gfac, weight, affinity, awareness, follows)
+
+
+def consumer_buffer(alpha, gfac, weight, affinity, awareness, follows,
+                    threads: bool = False) -> np.ndarray:
+    """Every chunk's block-major buffer, ``(chunks, blocks, rows, BLOCK)``, built once.
+
+    For kernels called repeatedly on the same consumers (the Nash fixed point): each call
+    then reads contiguous blocks instead of transposing the consumers' culture data again.
+    ``threads`` builds it on the thread pool (worth it for large populations only).
+    """
+    build = _consumer_buffer_parallel if threads else _consumer_buffer_serial
+    return build(alpha, gfac, weight, affinity, awareness, follows)
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
