@@ -1,0 +1,109 @@
+"""Demand derivatives of one market for capacity-constrained pricing (DESIGN §1.4).
+
+With P_ij the choice probabilities, the share of good j and its derivatives are
+
+    s_j = sum_i w_i P_ij,   ds_j / dp_j = -(Lambda_jj - Gamma_jj),   ds_j / dp_k = Gamma_jk,
+    Lambda_jj = sum_i w_i gamma_i P_ij,   Gamma_jk = sum_i w_i gamma_i P_ij P_ik,
+
+so the Jacobian of shares in prices is Gamma - diag(Lambda). Capacity-bound goods need the
+whole of it: their prices move together, and a good's demand falls with a common price
+rise only through the goods that are not bound and the outside option. This module
+computes s, Lambda and the full J x J matrix Gamma in one pass over the consumers,
+O(consumers x goods^2), with the fixed chunks and blocks of :mod:`premia.model.logit` so
+results do not depend on the number of threads (w_i: the people consumer i stands for).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from premia.model.fastmath import FAST, LANES, fold_lanes, wide_vectors
+from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights
+
+
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def _add_folded(acc, j, k, tmp, n8):
+    """acc[j, k, :8] += tmp[:n8] folded to 8 lanes in a fixed order (halving)."""
+    h = n8
+    while h > LANES and h % (2 * LANES) == 0:
+        h //= 2
+        for i in range(h):
+            tmp[i] += tmp[i + h]
+    for i in range(h):
+        acc[j, k, i % LANES] += tmp[i]
+
+
+@nb.njit(inline="always", fastmath=FAST, error_model="numpy")
+def _jacobian_core(X_all, n, off, v0m, n_cul):
+    size = off[0].shape[0]
+    n_chunks = X_all.shape[0]
+    s_part = np.zeros((n_chunks, size))
+    l_part = np.zeros((n_chunks, size))
+    g_part = np.zeros((n_chunks, size, size))
+    gamma_c = off[5][0]
+    for ch in nb.prange(n_chunks):
+        wide_vectors()
+        X = X_all[ch]
+        b8 = (min(n, (ch + 1) * CHUNK) - ch * CHUNK + LANES - 1) // LANES * LANES
+        V = np.empty((size, BLOCK))
+        top, total, share = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+        price, held, tmp = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+        acc_s, acc_l = np.zeros((size + 1, BLOCK)), np.zeros((size + 1, BLOCK))
+        acc_g = np.zeros((size, size, LANES))
+        for blk in range((b8 + BLOCK - 1) // BLOCK):
+            n8 = min(BLOCK, b8 - blk * BLOCK)
+            block_weights(X, blk, n8, 0, size, off, v0m, n_cul, V, top, total)
+            for i in range(n8):
+                share[i] = X[blk, WEIGHT, i] / total[i]
+            for i in range(n8):
+                price[i] = gamma_c * X[blk, PFAC, i]
+            for j in range(size):
+                for i in range(n8):
+                    acc_s[j, i] += V[j, i] * share[i]
+                for i in range(n8):
+                    acc_l[j, i] += V[j, i] * share[i] * price[i]
+            for k in range(size):
+                for i in range(n8):
+                    held[i] = share[i] * price[i] * V[k, i] / total[i]
+                for j in range(k, size):
+                    for i in range(n8):
+                        tmp[i] = V[j, i] * held[i]
+                    _add_folded(acc_g, j, k, tmp, n8)
+        for j in range(size):
+            s_part[ch, j] = fold_lanes(acc_s, j, BLOCK)
+            l_part[ch, j] = fold_lanes(acc_l, j, BLOCK)
+            for k in range(j + 1):
+                g = (((acc_g[j, k, 0] + acc_g[j, k, 1]) + (acc_g[j, k, 2] + acc_g[j, k, 3]))
+                     + ((acc_g[j, k, 4] + acc_g[j, k, 5]) + (acc_g[j, k, 6] + acc_g[j, k, 7])))
+                g_part[ch, j, k] = g
+                g_part[ch, k, j] = g
+    s = np.zeros(size)
+    lam = np.zeros(size)
+    gam = np.zeros((size, size))
+    for ch in range(n_chunks):
+        s += s_part[ch]
+        lam += l_part[ch]
+        gam += g_part[ch]
+    return s, lam, gam
+
+
+@nb.njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def _jacobian_parallel(X_all, n, off, v0m, n_cul):
+    return _jacobian_core(X_all, n, off, v0m, n_cul)
+
+
+@nb.njit(cache=True, fastmath=FAST, error_model="numpy")
+def _jacobian_serial(X_all, n, off, v0m, n_cul):
+    return _jacobian_core(X_all, n, off, v0m, n_cul)
+
+
+def share_jacobian(terms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(s, Lambda, Gamma)`` of one market at the offer's current prices.
+
+    Args:
+        terms: the market's :class:`~premia.model.pricing.MarketTerms` (its consumers'
+            block buffers, goods and outside utility).
+    """
+    kernel = _jacobian_parallel if terms.threads else _jacobian_serial
+    return kernel(terms.X, terms.n, terms.off, terms.v0, terms.n_cul)
