@@ -255,3 +255,27 @@ def test_threaded_and_serial_kernels_agree_bit_for_bit(watch):
     args = (terms.X, terms.n, terms.off, terms.v0, terms.n_cul, margin, members, starts)
     for a, b in zip(pr._markup_serial(*args), pr._markup_parallel(*args), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_float32_storage_keeps_demand_and_prices_to_single_precision():
+    """``consumers.precision = "float32"`` stores tastes, affinity, awareness and purchases
+    in half the bytes; the kernels compute in float64, so a short run's prices and sales
+    stay within single-precision rounding of the float64 run (and are not identical)."""
+    import premia
+    from premia.model.engine import Economy
+
+    runs = {}
+    for precision in ("float64", "float32"):
+        sc = small("content", periods=6, consumers=1500,
+                   overrides={"consumers.precision": precision, "consumers.halo": 1.0})
+        eco = Economy(sc, 7)
+        c = eco.state.consumers
+        assert c.affinity.dtype == c.awareness.dtype == c.quality_taste.dtype == precision
+        runs[precision] = (premia.simulate(sc, seed=7),
+                           c.affinity.nbytes + c.awareness.nbytes + c.quality_taste.nbytes)
+    (double, bytes64), (single, bytes32) = runs["float64"], runs["float32"]
+    assert bytes32 * 2 == bytes64
+    a, b = double.categories, single.categories
+    for col in ("price_index", "sales", "consumer_surplus"):
+        np.testing.assert_allclose(b[col], a[col], rtol=1e-5)
+    assert not np.array_equal(a.sales, b.sales), "float32 storage must round something"
