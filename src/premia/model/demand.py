@@ -146,9 +146,12 @@ def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share
             row, k = j - lo, culture[j]
             if k >= 0:
                 for i in range(n8):
-                    got[k, blk, i] += V[row, i] * share[i]
-            for i in range(n8):
-                acc[row, i] += V[row, i] * scale[i]
+                    v = V[row, i]
+                    got[k, blk, i] += v * share[i]
+                    acc[row, i] += v * scale[i]
+            else:
+                for i in range(n8):
+                    acc[row, i] += V[row, i] * scale[i]
     return phi_m / off[5][lo] * fold_lanes(acc, size, BLOCK)
 
 

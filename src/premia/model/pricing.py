@@ -74,12 +74,22 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
                 w_gam[i] = w_lam[i] / total[i]
             for j in range(size):
                 for i in range(n8):
-                    acc_s[j, i] += V[j, i] * scale[i]
-                for i in range(n8):
-                    acc_l[j, i] += V[j, i] * w_lam[i]
+                    v = V[j, i]
+                    acc_s[j, i] += v * scale[i]
+                    acc_l[j, i] += v * w_lam[i]
             for g in range(group_start.shape[0] - 1):
-                _owner_terms(V, n8, members, group_start[g], group_start[g + 1], margin,
-                             w_gam, held, acc_t)
+                first, last = group_start[g], group_start[g + 1]
+                if last - first == 1:  # a single-product owner: A_ig = P_ik m_k
+                    k = members[first]
+                    for i in range(n8):
+                        acc_t[k, i] += V[k, i] * V[k, i] * w_gam[i]
+                else:
+                    _owner_terms(V, n8, members, first, last, margin, w_gam, held, acc_t)
+        for g in range(group_start.shape[0] - 1):
+            if group_start[g + 1] - group_start[g] == 1:  # the margin, left out above
+                k = members[group_start[g]]
+                for i in range(BLOCK):
+                    acc_t[k, i] *= margin[k]
         for j in range(size):
             s_part[ch, j] = fold_lanes(acc_s, j, BLOCK)
             l_part[ch, j] = fold_lanes(acc_l, j, BLOCK)
