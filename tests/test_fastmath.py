@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 
 from premia.model.fastmath import (
     EXP2_FLOOR,
+    block_sum,
     exp2_nonpositive,
-    fold_lanes,
     log_positive,
+    row_dots,
+    row_dots2,
     wide_vectors,
 )
 
@@ -33,9 +35,12 @@ def _log_all(x):
 
 
 @nb.njit
-def _fold(acc, n):
+def _sums(V, y, rows, n):
     wide_vectors()  # emits nothing: the function still runs
-    return fold_lanes(acc, 0, n)
+    a, b, c = np.zeros(rows), np.zeros(rows), np.zeros(rows)
+    row_dots(a, V, y, rows, n)
+    row_dots2(b, c, V, y, y, rows, n)
+    return a, b, c, block_sum(y, n)
 
 
 def _ulps(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -76,10 +81,18 @@ def test_log_near_one_is_accurate():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.sampled_from([8, 16, 64, 256]), st.integers(0, 2**32 - 1))
-def test_fold_lanes_is_a_fixed_order_sum(n, seed):
-    """The fold is the sum (to rounding) and depends on nothing but the values and n."""
-    acc = np.random.default_rng(seed).standard_normal((1, n))
-    total = _fold(acc.copy(), n)
-    assert total == _fold(acc.copy(), n)
-    np.testing.assert_allclose(total, acc.sum(), rtol=1e-12, atol=1e-12 * np.abs(acc).sum())
+@given(st.integers(1, 300), st.integers(0, 2**32 - 1))
+def test_block_sums_are_sums_in_a_fixed_order(n, seed):
+    """The vectorized block sums are the sums (to rounding), give the same bits on the
+    same data every time, and the two-sum pass equals two one-sum passes."""
+    rng = np.random.default_rng(seed)
+    V, y = rng.standard_normal((3, n)), rng.standard_normal(n)
+    a, b, c, total = _sums(V, y, 3, n)
+    again = _sums(V.copy(), y.copy(), 3, n)
+    for x, z in zip((a, b, c, total), again, strict=True):
+        np.testing.assert_array_equal(x, z)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(b, c)
+    scale = np.abs(V) @ np.abs(y)
+    assert np.all(np.abs(a - V @ y) <= 1e-13 * scale + 1e-300)
+    assert abs(total - y.sum()) <= 1e-13 * np.abs(y).sum()

@@ -18,20 +18,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.fastmath import FAST, LANES, fold_lanes, wide_vectors
+from premia.model.fastmath import FAST, LANES, row_dots, row_dots2, wide_vectors
 from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights
-
-
-@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _add_folded(acc, j, k, tmp, n8):
-    """acc[j, k, :8] += tmp[:n8] folded to 8 lanes in a fixed order (halving)."""
-    h = n8
-    while h > LANES and h % (2 * LANES) == 0:
-        h //= 2
-        for i in range(h):
-            tmp[i] += tmp[i + h]
-    for i in range(h):
-        acc[j, k, i % LANES] += tmp[i]
 
 
 @nb.njit(inline="always", fastmath=FAST, error_model="numpy")
@@ -48,36 +36,30 @@ def _jacobian_core(X_all, n, off, v0m, n_cul):
         b8 = (min(n, (ch + 1) * CHUNK) - ch * CHUNK + LANES - 1) // LANES * LANES
         V = np.empty((size, BLOCK))
         top, total, share = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
-        price, held, tmp = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
-        acc_s, acc_l = np.zeros((size + 1, BLOCK)), np.zeros((size + 1, BLOCK))
-        acc_g = np.zeros((size, size, LANES))
+        price, held = np.empty(BLOCK), np.empty(BLOCK)
+        s_sum, l_sum, column = np.zeros(size), np.zeros(size), np.empty(size)
+        gam = np.zeros((size, size))
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
             block_weights(X, blk, n8, 0, size, off, v0m, n_cul, V, top, total)
             for i in range(n8):
                 share[i] = X[blk, WEIGHT, i] / total[i]
             for i in range(n8):
-                price[i] = gamma_c * X[blk, PFAC, i]
-            for j in range(size):
-                for i in range(n8):
-                    acc_s[j, i] += V[j, i] * share[i]
-                for i in range(n8):
-                    acc_l[j, i] += V[j, i] * share[i] * price[i]
+                price[i] = gamma_c * X[blk, PFAC, i] * share[i]
+            row_dots2(s_sum, l_sum, V, share, price, size, n8)
             for k in range(size):
                 for i in range(n8):
-                    held[i] = share[i] * price[i] * V[k, i] / total[i]
+                    held[i] = price[i] * V[k, i] / total[i]
+                column[:] = 0.0
+                row_dots(column, V, held, size, n8)
                 for j in range(k, size):
-                    for i in range(n8):
-                        tmp[i] = V[j, i] * held[i]
-                    _add_folded(acc_g, j, k, tmp, n8)
+                    gam[j, k] += column[j]
+        s_part[ch] = s_sum
+        l_part[ch] = l_sum
         for j in range(size):
-            s_part[ch, j] = fold_lanes(acc_s, j, BLOCK)
-            l_part[ch, j] = fold_lanes(acc_l, j, BLOCK)
             for k in range(j + 1):
-                g = (((acc_g[j, k, 0] + acc_g[j, k, 1]) + (acc_g[j, k, 2] + acc_g[j, k, 3]))
-                     + ((acc_g[j, k, 4] + acc_g[j, k, 5]) + (acc_g[j, k, 6] + acc_g[j, k, 7])))
-                g_part[ch, j, k] = g
-                g_part[ch, k, j] = g
+                g_part[ch, j, k] = gam[j, k]
+                g_part[ch, k, j] = gam[j, k]
     s = np.zeros(size)
     lam = np.zeros(size)
     gam = np.zeros((size, size))

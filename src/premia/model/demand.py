@@ -22,8 +22,9 @@ factor phi_c.
 Layout: consumers are taken in fixed chunks of ``CHUNK`` (the unit of parallel work), and
 a chunk in blocks of ``BLOCK`` whose utilities stay in the L1 cache. Within a block the
 utilities are goods-major (``V[good, consumer]``), so every inner loop runs over
-contiguous consumers and vectorizes. Sums over consumers use 8 lanes per chunk, and chunks
-are added in chunk order, so results do not depend on the number of threads.
+contiguous consumers and vectorizes. Sums over a block's consumers are vectorized in lanes
+whose order the compiled code fixes, blocks are added in block order and chunks in chunk
+order, so results do not depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ from premia.model.fastmath import (
     LANES,
     LN2,
     LOG2E,
+    block_sum,
     exp2_nonpositive,
-    fold_lanes,
     log_positive,
+    row_dots,
     wide_vectors,
 )
 from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, load_chunk
@@ -90,7 +92,7 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
         V = np.empty((width, BLOCK))
         top, total = np.empty(BLOCK), np.empty(BLOCK)
         share, scale = np.empty(BLOCK), np.empty(BLOCK)
-        acc = np.empty((width + 1, BLOCK))
+        demand_m = np.empty(width)
         got = np.zeros((max(n_cul, 1), X.shape[0], BLOCK))
         # the shoppers' buffers are separate arrays: a NamedTuple of arrays inside a
         # prange body mis-compiles under parallel=True (wrong demand, then a segfault)
@@ -103,13 +105,13 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
             if sampled:
                 bs8 = _gather_shoppers(X, b, m, i0, phi[m], uniforms, index, SX)
                 surplus[ch, m] = _sampled_market(SX, bs8, lo, hi, m, i0, v0[m], n_cul, off,
-                                                 uniforms, index, V, top, total, acc, dem,
+                                                 uniforms, index, V, top, total, share, dem,
                                                  ch, got)
                 continue
             surplus[ch, m] = _expected_market(X, b8, lo, hi, phi[m], v0[m], n_cul, off, V,
-                                              top, total, share, scale, acc, got)
+                                              top, total, share, scale, demand_m, got)
             for j in range(lo, hi):
-                dem[ch, j] = fold_lanes(acc, j - lo, BLOCK)
+                dem[ch, j] = demand_m[j - lo]
         for i in range(b):
             for k in range(n_cul):
                 bought[i0 + i, k] = got[k, i // BLOCK, i % BLOCK]
@@ -125,19 +127,20 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share, scale,
-                     acc, got):
+                     demand, got):
     """Expected demand of one chunk in one market, block by block.
 
-    Leaves the partial sums of w_i phi P_ij in ``acc[j - lo]`` (one per position in a
-    block), adds phi P_ij to ``got[k(j)]`` and returns the chunk's consumer surplus.
+    Sets ``demand[:hi - lo]`` to the chunk's sum_i w_i phi P_ij, adds phi P_ij to
+    ``got[k(j)]`` and returns the chunk's consumer surplus in the market.
     """
     culture = off[2]
     size = hi - lo
-    acc[:size + 1] = 0.0
+    demand[:size] = 0.0
+    surplus = 0.0
     for blk in range((b8 + BLOCK - 1) // BLOCK):
         n8 = min(BLOCK, b8 - blk * BLOCK)
         block_weights(X, blk, n8, lo, hi, off, v0m, n_cul, V, top, total)
-        _add_inclusive_values(X, blk, n8, v0m, top, total, acc, size)
+        surplus += _inclusive_values(X, blk, n8, v0m, top, total, share)
         for i in range(n8):
             share[i] = phi_m / total[i]
         for i in range(n8):
@@ -146,39 +149,34 @@ def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share
             row, k = j - lo, culture[j]
             if k >= 0:
                 for i in range(n8):
-                    v = V[row, i]
-                    got[k, blk, i] += v * share[i]
-                    acc[row, i] += v * scale[i]
-            else:
-                for i in range(n8):
-                    acc[row, i] += V[row, i] * scale[i]
-    return phi_m / off[5][lo] * fold_lanes(acc, size, BLOCK)
+                    got[k, blk, i] += V[row, i] * share[i]
+        row_dots(demand, V, scale, size, n8)
+    return phi_m / off[5][lo] * surplus
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _add_inclusive_values(X, blk, n8, v0m, top, total, acc, row):
-    """acc[row, i] += w_i [log(exp(V_i0) + sum_j e_ij exp(V_ij)) - V_i0] / (gamma_i / gamma_c).
-
-    ``top`` and ``total`` are the block's base-2 maximum and scaled sum.
-    """
+def _inclusive_values(X, blk, n8, v0m, top, total, scratch):
+    """sum_i w_i [log(exp(V_i0) + sum_j e_ij exp(V_ij)) - V_i0] / (gamma_i / gamma_c) over
+    the block (``top`` and ``total`` its base-2 maximum and scaled sum)."""
     u0 = v0m * LOG2E
     for i in range(n8):
         inclusive = (top[i] - u0) * LN2 + log_positive(total[i])
-        acc[row, i] += X[blk, WEIGHT, i] * inclusive / X[blk, PFAC, i]
+        scratch[i] = X[blk, WEIGHT, i] * inclusive / X[blk, PFAC, i]
+    return block_sum(scratch, n8)
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _sampled_market(SX, bs8, lo, hi, m, i0, v0m, n_cul, off, uniforms, index, V, top, total,
-                    acc, dem, ch, got):
+                    scratch, dem, ch, got):
     """One drawn choice per shopper of one chunk in one market; returns the surplus."""
     culture = off[2]
     size = hi - lo
-    acc[size, :] = 0.0
+    surplus = 0.0
     u0 = v0m * LOG2E
     for blk in range((bs8 + BLOCK - 1) // BLOCK):
         n8 = min(BLOCK, bs8 - blk * BLOCK)
         block_weights(SX, blk, n8, lo, hi, off, v0m, n_cul, V, top, total)
-        _add_inclusive_values(SX, blk, n8, v0m, top, total, acc, size)
+        surplus += _inclusive_values(SX, blk, n8, v0m, top, total, scratch)
         for s in range(n8):
             i = index[blk * BLOCK + s]
             if i < 0:
@@ -194,7 +192,7 @@ def _sampled_market(SX, bs8, lo, hi, m, i0, v0m, n_cul, off, uniforms, index, V,
                     if k >= 0:
                         got[k, i // BLOCK, i % BLOCK] = 1.0
                     break
-    return fold_lanes(acc, size, BLOCK) / off[5][lo]
+    return surplus / off[5][lo]
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")

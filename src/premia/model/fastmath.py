@@ -25,6 +25,10 @@ from numba.core import types
 from numba.extending import intrinsic
 
 FAST = {"nsz", "arcp", "contract"}  # no reassociation: sums keep their order
+#: The flags of the block sums below, the one place that may reassociate: LLVM then
+#: vectorizes a sum into lanes in an order fixed by the compiled code (the same for every
+#: chunk, whatever the number of threads).
+REASSOC = FAST | {"reassoc"}
 LOG2E = 1.4426950408889634
 LN2 = 0.6931471805599453
 LN2_HI = 0.6931471803691238  # ln 2 split so that t * LN2_HI is exact for |t| < 2**11
@@ -41,7 +45,7 @@ EXP2_COEFFS = (
     1.5252733841556773e-05, 1.3215432535912375e-06, 1.0178057087733941e-07,
     7.074194297288521e-09, 4.4558179083360645e-10,
 )
-LANES = 8  # partial sums left after folding (one AVX-512 register)
+LANES = 8  # consumers are padded to a multiple of this (one AVX-512 register)
 
 
 @intrinsic
@@ -144,17 +148,40 @@ def log_positive(x):
     return e * LN2_HI + (e * LN2_LO + 2.0 * s * p)
 
 
-@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def fold_lanes(acc, row, n):
-    """The sum of ``acc[row, :n]`` in a fixed order (``n`` a power of two, at least 8).
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def row_dots(out, V, y, rows, n):
+    """out[r] += sum_{i < n} V[r, i] y[i] for each r < rows (a block's sums over consumers).
 
-    Halves are added elementwise until 8 lanes remain, then those in a fixed tree; the
-    order depends on ``n`` only. ``acc[row]`` is overwritten.
+    Vectorized with reassociation in this one function, so the lane order is that of its
+    compiled loop, identical for every caller and thread count.
     """
-    h = n
-    while h > LANES:
-        h //= 2
-        for i in range(h):
-            acc[row, i] += acc[row, i + h]
-    return (((acc[row, 0] + acc[row, 1]) + (acc[row, 2] + acc[row, 3]))
-            + ((acc[row, 4] + acc[row, 5]) + (acc[row, 6] + acc[row, 7])))
+    wide_vectors()
+    for r in range(rows):
+        s = 0.0
+        for i in range(n):
+            s += V[r, i] * y[i]
+        out[r] += s
+
+
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def row_dots2(out_a, out_b, V, ya, yb, rows, n):
+    """out_a[r] += sum_i V[r, i] ya[i] and out_b[r] += sum_i V[r, i] yb[i] in one pass."""
+    wide_vectors()
+    for r in range(rows):
+        a = 0.0
+        b = 0.0
+        for i in range(n):
+            a += V[r, i] * ya[i]
+            b += V[r, i] * yb[i]
+        out_a[r] += a
+        out_b[r] += b
+
+
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def block_sum(x, n):
+    """sum_{i < n} x[i], vectorized with reassociation (see :func:`row_dots`)."""
+    wide_vectors()
+    s = 0.0
+    for i in range(n):
+        s += x[i]
+    return s

@@ -19,9 +19,9 @@ and writing to one or two keeps LLVM's run-time alias checks few enough for it t
 vectorize, and the loops index arrays directly (creating an array view costs an atomic
 reference count).
 
-Sums over consumers keep one partial sum per position in a block (``acc[..., i]``),
-added elementwise, and fold them in a fixed order at the end of a chunk
-(:func:`~premia.model.fastmath.fold_lanes`): the loops vectorize without reordering any sum.
+Sums over a block's consumers (:func:`~premia.model.fastmath.row_dots`) are the one place
+that reassociates, so that they vectorize; block sums are added in block order and chunk
+sums in chunk order.
 """
 
 from __future__ import annotations

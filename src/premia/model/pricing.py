@@ -23,7 +23,7 @@ import numpy as np
 
 from premia.model.capacity import share_jacobian
 from premia.model.demand import Offer, consumer_weights, use_threads
-from premia.model.fastmath import FAST, LANES, fold_lanes, wide_vectors
+from premia.model.fastmath import FAST, LANES, REASSOC, row_dots2, wide_vectors
 from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, consumer_buffer
 
 
@@ -61,8 +61,7 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
         V = np.empty((size, BLOCK))
         top, total, held = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
         scale, w_lam, w_gam = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
-        acc_s, acc_l = np.zeros((size, BLOCK)), np.zeros((size, BLOCK))
-        acc_t = np.zeros((size, BLOCK))
+        s_sum, l_sum, t_sum = np.zeros(size), np.zeros(size), np.zeros(size)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
             block_weights(X, blk, n8, 0, size, off, v0m, n_cul, V, top, total)
@@ -72,28 +71,11 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
                 w_lam[i] = gamma_c * X[blk, PFAC, i] * scale[i]
             for i in range(n8):
                 w_gam[i] = w_lam[i] / total[i]
-            for j in range(size):
-                for i in range(n8):
-                    v = V[j, i]
-                    acc_s[j, i] += v * scale[i]
-                    acc_l[j, i] += v * w_lam[i]
-            for g in range(group_start.shape[0] - 1):
-                first, last = group_start[g], group_start[g + 1]
-                if last - first == 1:  # a single-product owner: A_ig = P_ik m_k
-                    k = members[first]
-                    for i in range(n8):
-                        acc_t[k, i] += V[k, i] * V[k, i] * w_gam[i]
-                else:
-                    _owner_terms(V, n8, members, first, last, margin, w_gam, held, acc_t)
-        for g in range(group_start.shape[0] - 1):
-            if group_start[g + 1] - group_start[g] == 1:  # the margin, left out above
-                k = members[group_start[g]]
-                for i in range(BLOCK):
-                    acc_t[k, i] *= margin[k]
-        for j in range(size):
-            s_part[ch, j] = fold_lanes(acc_s, j, BLOCK)
-            l_part[ch, j] = fold_lanes(acc_l, j, BLOCK)
-            t_part[ch, j] = fold_lanes(acc_t, j, BLOCK)
+            row_dots2(s_sum, l_sum, V, scale, w_lam, size, n8)
+            _owner_sums(t_sum, V, w_gam, held, members, group_start, margin, n8)
+        s_part[ch] = s_sum
+        l_part[ch] = l_sum
+        t_part[ch] = t_sum
     s = np.zeros(size)
     lam = np.zeros(size)
     t = np.zeros(size)
@@ -104,21 +86,37 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
     return s, lam, t
 
 
-@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _owner_terms(V, n8, members, first, last, margin, w_gam, held, acc_t):
-    """acc_t[k, i] += w_i gamma_i P_ik A_ig for owner g's goods k (one block)."""
-    for i in range(n8):
-        held[i] = 0.0
-    for r in range(first, last):
-        k, mk = members[r], margin[members[r]]
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def _owner_sums(t_sum, V, w_gam, held, members, group_start, margin, n8):
+    """t_sum[k] += sum_i w_i gamma_i P_ik A_{i,o(k)} over one block, owner by owner.
+
+    A single-product owner's A_ig is P_ik m_k: its term is m_k sum_i w_i gamma_i P_ik^2.
+    The sums over consumers reassociate (see :func:`~premia.model.fastmath.row_dots`).
+    """
+    wide_vectors()
+    for g in range(group_start.shape[0] - 1):
+        first, last = group_start[g], group_start[g + 1]
+        if last - first == 1:
+            k = members[first]
+            acc = 0.0
+            for i in range(n8):
+                acc += V[k, i] * V[k, i] * w_gam[i]
+            t_sum[k] += margin[k] * acc
+            continue
         for i in range(n8):
-            held[i] += V[k, i] * mk
-    for i in range(n8):
-        held[i] *= w_gam[i]
-    for r in range(first, last):
-        k = members[r]
+            held[i] = 0.0
+        for r in range(first, last):
+            k, mk = members[r], margin[members[r]]
+            for i in range(n8):
+                held[i] += V[k, i] * mk
         for i in range(n8):
-            acc_t[k, i] += V[k, i] * held[i]
+            held[i] *= w_gam[i]
+        for r in range(first, last):
+            k = members[r]
+            acc = 0.0
+            for i in range(n8):
+                acc += V[k, i] * held[i]
+            t_sum[k] += acc
 
 
 @nb.njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
