@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from premia.cli.common import BadInputError, app, console, guarded, progress_bar
+from premia.cli.common import BadInputError, Workers, app, console, guarded, progress_bar
 
 VERDICT_STYLE = {"holds": "green", "fails": "red", "inconclusive": "yellow"}
 
@@ -111,7 +111,7 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
 def check(
     claims: Annotated[list[str] | None, typer.Argument(help="claim ids (default: all)")] = None,
     seeds: Annotated[int, typer.Option(help="seeds per claim")] = 10,
-    workers: Annotated[int | None, typer.Option(help="worker processes (default: cores)")] = None,
+    workers: Workers = None,
     json_: Annotated[Path | None, typer.Option("--json", help="write the results as JSON")] = None,
     markdown: Annotated[Path | None, typer.Option(help="write Markdown tables")] = None,
 ) -> None:
