@@ -52,7 +52,7 @@ def synthetic_market(consumers: int, goods: int, markets: int, cultures: int = 1
         outside_utility=np.zeros(markets),
     )
     people = Consumers(
-        weight=100.0,
+        weight=np.full(consumers, 100.0),
         region=np.zeros(consumers, np.int64),
         income=income,
         quality_taste=np.exp(0.2 * rng.standard_normal(consumers) - 0.02),

@@ -28,7 +28,7 @@ def _market(overrides=None, seed=5):
 def _demand(eco, offer, prices):
     offer.price[:] = prices
     probs = choice_probabilities(offer, eco.state.consumers, eco.eta, 0)[:, 1:]
-    return eco.state.consumers.weight * offer.purchase_rate[0] * probs.sum(axis=0)
+    return offer.purchase_rate[0] * (eco.state.consumers.weight @ probs)
 
 
 def _best_response(eco, offer, prices, cost, owner, j):
@@ -160,25 +160,29 @@ def test_share_jacobian_matches_numpy_and_threads_agree_bit_for_bit():
     """s, Lambda and Gamma of a market from the kernel against the NumPy reference
     probabilities, on several chunks of consumers; the threaded build equals the serial."""
     from premia.model import capacity
-    from premia.model.demand import CHUNK, pack
+    from premia.model.demand import CHUNK
+    from premia.model.pricing import MarketTerms
 
     eco = Economy(small("content", periods=2, consumers=3 * CHUNK + 17,
                         overrides={"consumers.halo": 1.0}), 1)
     eco.step()
     offer, c = eco.offer(), eco.state.consumers
+    c.weight = c.weight * np.random.default_rng(2).uniform(0.2, 5.0, c.weight.size)
     lo, hi = int(offer.offsets[1]), int(offer.offsets[2])
-    args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows, lo, hi,
-            pack(offer, eco.eta), float(offer.outside_utility[1]))
-    args = (*args, np.arange(hi - lo, dtype=np.int64))
+    terms = MarketTerms(offer, c, eco.eta, 1)
+    args = (terms.X, terms.n, terms.off, terms.v0, terms.n_cul,
+            np.arange(hi - lo, dtype=np.int64))
     serial = capacity._jacobian_serial(*args)
     for a, b in zip(serial, capacity._jacobian_parallel(*args), strict=True):
         np.testing.assert_array_equal(a, b)
     probs = choice_probabilities(offer, c, eco.eta, 1)[:, 1:]
     gamma = offer.price_weight[lo] * c.price_factor
+    w = c.weight
     s, lam, gam = serial
-    np.testing.assert_allclose(s, probs.sum(axis=0), rtol=1e-10)
-    np.testing.assert_allclose(lam, (gamma[:, None] * probs).sum(axis=0), rtol=1e-10)
-    np.testing.assert_allclose(gam, np.einsum("i,ij,ik->jk", gamma, probs, probs), rtol=1e-9)
+    np.testing.assert_allclose(s, w @ probs, rtol=1e-10)
+    np.testing.assert_allclose(lam, (w * gamma) @ probs, rtol=1e-10)
+    np.testing.assert_allclose(gam, np.einsum("i,ij,ik->jk", w * gamma, probs, probs),
+                               rtol=1e-9)
     assert hi - lo > 3 and np.all(np.diag(gam) > 0)
 
 

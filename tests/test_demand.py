@@ -1,15 +1,21 @@
-"""Demand: choice probabilities, expected versus sampled demand, the money identity."""
+"""Demand: choice probabilities, expected versus sampled demand, weights, the money identity."""
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pytest
 from conftest import small
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from premia.model import accounts
 from premia.model import demand as dm
 from premia.model import pricing as pr
-from premia.model.demand import choice_probabilities, consumer_spending, expected_demand
+from premia.model import spending as sp
+from premia.model.demand import choice_probabilities, expected_demand
+from premia.model.spending import consumer_spending
 
 
 def _market_state(watch, name="minimal", periods=3, seed=3, **kw):
@@ -19,12 +25,21 @@ def _market_state(watch, name="minimal", periods=3, seed=3, **kw):
     return eco, eco.periods[-1]
 
 
+def _unequal_weights(consumers, seed=0):
+    """The same consumers standing for unequal numbers of people (importance weights)."""
+    out = copy.deepcopy(consumers)
+    out.weight = consumers.weight * np.random.default_rng(seed).uniform(0.2, 5.0,
+                                                                        consumers.weight.size)
+    return out
+
+
 # minimal: full awareness of commodity goods; content: partial awareness, a creator's
 # followers, and the country-of-origin halo on
 MARKETS = pytest.mark.parametrize("name,overrides", [
     ("minimal", {}),
     ("content", {"consumers.halo": 1.5}),
 ])
+WEIGHTS = pytest.mark.parametrize("unequal", [False, True], ids=["equal", "unequal"])
 
 
 @MARKETS
@@ -42,29 +57,36 @@ def test_choice_probabilities_sum_to_one(watch, name, overrides):
 
 
 @MARKETS
-def test_kernel_demand_equals_reference_probabilities(watch, name, overrides):
-    """The numba kernel's expected demand is sum_i w phi P_ij of the NumPy reference."""
+@WEIGHTS
+def test_kernel_demand_equals_reference_probabilities(watch, name, overrides, unequal):
+    """The numba kernel's expected demand is sum_i w_i phi P_ij of the NumPy reference."""
     eco, per = _market_state(watch, name, overrides=overrides)
     if name == "content":
         c = per.consumers
         assert 0 < c.awareness.mean() < 1 and c.follows.sum() > 0
     offer, consumers = per.offer, per.consumers
-    demand, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    if unequal:
+        consumers = _unequal_weights(consumers)
+    demand, _ = expected_demand(offer, consumers, eco.eta)
     for m in range(offer.offsets.size - 1):
         lo, hi = offer.offsets[m], offer.offsets[m + 1]
         if hi == lo:
             continue
         probs = choice_probabilities(offer, consumers, eco.eta, m)
-        ref = consumers.weight * offer.purchase_rate[m] * probs[:, 1:].sum(axis=0)
+        ref = offer.purchase_rate[m] * (consumers.weight @ probs[:, 1:])
         np.testing.assert_allclose(demand[lo:hi], ref, rtol=1e-10)
-    np.testing.assert_allclose(demand, per.demand, rtol=1e-12)
+    if not unequal:
+        np.testing.assert_allclose(demand, per.demand, rtol=1e-12)
 
 
 @MARKETS
-def test_consumer_surplus_is_the_inclusive_value(watch, name, overrides):
+@WEIGHTS
+def test_consumer_surplus_is_the_inclusive_value(watch, name, overrides, unequal):
     eco, per = _market_state(watch, name, overrides=overrides)
     offer, consumers = per.offer, per.consumers
-    _, surplus = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    if unequal:
+        consumers = _unequal_weights(consumers)
+    _, surplus = expected_demand(offer, consumers, eco.eta)
     for m in range(offer.offsets.size - 1):
         lo = offer.offsets[m]
         if offer.offsets[m + 1] == lo:
@@ -76,26 +98,74 @@ def test_consumer_surplus_is_the_inclusive_value(watch, name, overrides):
         assert surplus[m] == pytest.approx(ref, rel=1e-10)
 
 
+def test_weights_change_demand_as_the_people_they_stand_for(watch):
+    """Unequal weights move demand toward the heavier consumers' choices (not a rescaling)."""
+    eco, per = _market_state(watch, "content", overrides={"consumers.halo": 1.5})
+    offer, consumers = per.offer, per.consumers
+    equal, _ = expected_demand(offer, consumers, eco.eta)
+    heavy = _unequal_weights(consumers, seed=3)
+    heavy.weight *= consumers.weight.sum() / heavy.weight.sum()  # same population
+    moved, _ = expected_demand(offer, heavy, eco.eta)
+    assert np.max(np.abs(moved / equal - 1.0)) > 1e-3
+    # doubling every weight doubles demand exactly (a power of two: no rounding)
+    heavy.weight *= 2.0
+    doubled, _ = expected_demand(offer, heavy, eco.eta)
+    np.testing.assert_array_equal(doubled, 2.0 * moved)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 300), split=st.integers(0, 299), seed=st.integers(0, 2**16))
+def test_a_consumer_split_in_two_halves_buys_the_same(n, split, seed):
+    """Two copies of a consumer with half its weight each give the same demand and surplus.
+
+    Covers every block and padding layout from 1 to 300 consumers.
+    """
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from common import synthetic_market
+
+    offer, people = synthetic_market(n, 9, 3, cultures=2, seed=seed)
+    people.weight = np.random.default_rng(seed).uniform(0.5, 2.0, n)
+    i = split % n
+    twin = copy.deepcopy(people)
+    for name in ("region", "income", "quality_taste", "price_factor", "weight"):
+        setattr(twin, name, np.insert(getattr(people, name), i, getattr(people, name)[i]))
+    for name in ("affinity", "awareness", "bought", "follows"):
+        setattr(twin, name, np.insert(getattr(people, name), i, getattr(people, name)[i], axis=0))
+    twin.weight[i:i + 2] = people.weight[i] / 2.0
+    one, cs_one = expected_demand(offer, people, 0.0)
+    two, cs_two = expected_demand(offer, twin, 0.0)
+    np.testing.assert_allclose(two, one, rtol=1e-12)
+    np.testing.assert_allclose(cs_two, cs_one, rtol=1e-12)
+    np.testing.assert_allclose(twin.bought[i], twin.bought[i + 1], rtol=0)
+    np.testing.assert_allclose(np.delete(twin.bought, i, axis=0), people.bought, rtol=1e-12)
+
+
 @MARKETS
 def test_sampled_demand_averages_to_expected_demand(watch, name, overrides):
-    """Mean sampled demand over many draws matches expected demand (z-score bound)."""
+    """Mean sampled demand over many draws matches expected demand (z-score bound).
+
+    With unequal weights: a drawn buyer adds its own weight to demand.
+    """
     eco, per = _market_state(watch, name, consumers=400, overrides=overrides)
-    offer, consumers = per.offer, per.consumers
+    offer = per.offer
+    consumers = _unequal_weights(per.consumers) if name == "content" else per.consumers
     n, n_markets = consumers.income.size, offer.offsets.size - 1
-    expected, surplus = expected_demand(offer, consumers, eco.eta, consumers.weight)
+    expected, surplus = expected_demand(offer, consumers, eco.eta)
     # per-consumer unconditional purchase probabilities phi P_ij give the variance
     variance = np.zeros_like(expected)
     for m in range(n_markets):
         lo, hi = offer.offsets[m], offer.offsets[m + 1]
         if hi > lo:
             pij = offer.purchase_rate[m] * choice_probabilities(offer, consumers, eco.eta, m)
-            variance[lo:hi] = consumers.weight**2 * np.sum(pij[:, 1:] * (1 - pij[:, 1:]), axis=0)
+            variance[lo:hi] = consumers.weight**2 @ (pij[:, 1:] * (1 - pij[:, 1:]))
     rng = np.random.default_rng(12345)
     draws = 400
     total = np.zeros_like(expected)
     surpluses = []
     for _ in range(draws):
-        d, cs = expected_demand(offer, consumers, eco.eta, consumers.weight, True,
+        d, cs = expected_demand(offer, consumers, eco.eta, None, True,
                                 rng.random((n, n_markets, 2)))
         total += d
         surpluses.append(cs)
@@ -109,7 +179,7 @@ def test_sampled_demand_averages_to_expected_demand(watch, name, overrides):
     # the outside option is really chosen: sampled buyers are fewer than shoppers
     for m in range(n_markets):
         lo, hi = offer.offsets[m], offer.offsets[m + 1]
-        shoppers = consumers.weight * n * offer.purchase_rate[m]
+        shoppers = consumers.weight.sum() * offer.purchase_rate[m]
         assert mean[lo:hi].sum() == pytest.approx(expected[lo:hi].sum(), rel=0.05)
         assert mean[lo:hi].sum() < shoppers
 
@@ -127,8 +197,7 @@ def test_money_identity_spending_equals_revenue(watch, overrides):
     for per in eco.periods:
         served = accounts.served_share(per.demand, per.capacity)
         rationed_periods += bool(np.any(served < 1.0))
-        spending = consumer_spending(per.offer, per.consumers, eco.eta,
-                                     per.consumers.weight, served)
+        spending = consumer_spending(per.offer, per.consumers, eco.eta, served=served)
         assert spending.sum() == pytest.approx(per.revenue.sum(), rel=1e-9)
         # and good by good: p_j min(D_j, K_j)
         np.testing.assert_allclose(per.revenue, per.price * np.minimum(per.demand, per.capacity),
@@ -139,16 +208,15 @@ def test_money_identity_spending_equals_revenue(watch, overrides):
 
 
 def test_kernel_shares_sum_to_one_when_nobody_stays_out(watch):
-    """With v0 = -50 the outside option is never taken: total demand is w phi n exactly."""
+    """With v0 = -50 the outside option is never taken: total demand is phi sum_i w_i."""
     over = {f"category.{c}.outside_utility": -50.0 for c in ("goods", "phones", "embroidery")}
     eco, per = _market_state(watch, overrides={**over, "culture.miao.awareness_elsewhere": 1.0,
                                                "culture.miao.awareness_home": 1.0})
     offer, consumers = per.offer, per.consumers
-    demand, _ = expected_demand(offer, consumers, eco.eta, consumers.weight)
-    n = consumers.income.size
+    demand, _ = expected_demand(offer, consumers, eco.eta)
     for m in range(offer.offsets.size - 1):
         lo, hi = offer.offsets[m], offer.offsets[m + 1]
-        total = consumers.weight * n * offer.purchase_rate[m]
+        total = consumers.weight.sum() * offer.purchase_rate[m]
         assert demand[lo:hi].sum() == pytest.approx(total, rel=1e-12)
 
 
@@ -162,12 +230,12 @@ def test_threaded_and_serial_kernels_agree_bit_for_bit(watch):
     """
     eco, per = _market_state(watch, "content", consumers=3 * dm.CHUNK + 17,
                              overrides={"consumers.halo": 1.0})
-    offer, c = per.offer, per.consumers
+    offer, c = per.offer, _unequal_weights(per.consumers)
     uniforms = np.random.default_rng(1).random((c.income.size, offer.offsets.size - 1, 2))
     for sampled in (False, True):
-        args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows,
+        args = (c.quality_taste, c.price_factor, c.weight, c.affinity, c.awareness, c.follows,
                 offer.offsets, dm.pack(offer, eco.eta), offer.purchase_rate,
-                offer.outside_utility, float(c.weight), sampled, uniforms)
+                offer.outside_utility, sampled, uniforms)
         bought_s, bought_p = c.bought.copy(), c.bought.copy()
         serial = dm._demand_serial(*args, bought_s)
         threaded = dm._demand_parallel(*args, bought_p)
@@ -176,15 +244,38 @@ def test_threaded_and_serial_kernels_agree_bit_for_bit(watch):
         np.testing.assert_array_equal(bought_s, bought_p)
         assert serial[0].sum() > 0
     served = np.full(offer.slots.size, 0.7)
-    args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows,
+    args = (c.quality_taste, c.price_factor, c.weight, c.affinity, c.awareness, c.follows,
             offer.offsets, dm.pack(offer, eco.eta), offer.purchase_rate, offer.outside_utility,
-            float(c.weight), served)
-    np.testing.assert_array_equal(dm._spending_serial(*args), dm._spending_parallel(*args))
-    lo, hi = int(offer.offsets[1]), int(offer.offsets[2])
-    members = np.arange(hi - lo, dtype=np.int64)
-    starts = np.arange(hi - lo + 1, dtype=np.int64)
-    margin = np.linspace(10.0, 50.0, hi - lo)
-    args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows, lo, hi,
-            dm.pack(offer, eco.eta), float(offer.outside_utility[1]), margin, members, starts)
+            served)
+    np.testing.assert_array_equal(sp._spending_serial(*args), sp._spending_parallel(*args))
+    members = np.arange(offer.offsets[2] - offer.offsets[1], dtype=np.int64)
+    starts = np.arange(members.size + 1, dtype=np.int64)
+    margin = np.linspace(10.0, 50.0, members.size)
+    terms = pr.MarketTerms(offer, c, eco.eta, 1)
+    args = (terms.X, terms.n, terms.off, terms.v0, terms.n_cul, margin, members, starts)
     for a, b in zip(pr._markup_serial(*args), pr._markup_parallel(*args), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_float32_storage_keeps_demand_and_prices_to_single_precision():
+    """``consumers.precision = "float32"`` stores tastes, affinity, awareness and purchases
+    in half the bytes; the kernels compute in float64, so a short run's prices and sales
+    stay within single-precision rounding of the float64 run (and are not identical)."""
+    import premia
+    from premia.model.engine import Economy
+
+    runs = {}
+    for precision in ("float64", "float32"):
+        sc = small("content", periods=6, consumers=1500,
+                   overrides={"consumers.precision": precision, "consumers.halo": 1.0})
+        eco = Economy(sc, 7)
+        c = eco.state.consumers
+        assert c.affinity.dtype == c.awareness.dtype == c.quality_taste.dtype == precision
+        runs[precision] = (premia.simulate(sc, seed=7),
+                           c.affinity.nbytes + c.awareness.nbytes + c.quality_taste.nbytes)
+    (double, bytes64), (single, bytes32) = runs["float64"], runs["float32"]
+    assert bytes32 * 2 == bytes64
+    a, b = double.categories, single.categories
+    for col in ("price_index", "sales", "consumer_surplus"):
+        np.testing.assert_allclose(b[col], a[col], rtol=1e-5)
+    assert not np.array_equal(a.sales, b.sales), "float32 storage must round something"

@@ -39,7 +39,8 @@ def test_full_solvent_firms_grow_capacity():
     eco.run()
     firms = eco.recorder.tables()["firms"].to_pandas()
     craft = firms[firms.category == "embroidery"].groupby("period").capacity.mean()
-    assert (firms[firms.category == "embroidery"].utilization == 1.0).all()
+    # at capacity: Nash demand equals capacity to the last unit of rounding
+    assert (firms[firms.category == "embroidery"].utilization >= 1.0 - 1e-12).all()
     np.testing.assert_allclose(craft.to_numpy(), 20.0 * 1.1 ** np.arange(6), rtol=1e-12)
     goods = firms[firms.category == "goods"].groupby("period").capacity.mean()
     assert goods.nunique() == 1, "under-used firms do not grow"

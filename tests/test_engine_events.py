@@ -58,7 +58,7 @@ def test_merge_markets_puts_goods_in_one_choice_set_without_culture_term(watch):
     probs = choice_probabilities(merged, consumers, eco.eta, 0)
     assert probs.shape[1] == 31
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-12)
-    expected = consumers.weight * merged.purchase_rate[0] * probs[:, 1:].sum(axis=0)
+    expected = merged.purchase_rate[0] * (consumers.weight @ probs[:, 1:])
     np.testing.assert_allclose(eco.periods[2].demand[lo:hi], expected, rtol=1e-9)
     # priced with the host market's price weight
     assert np.all(merged.price_weight[lo:hi] == eco.params.cat["price_weight"][0])

@@ -7,9 +7,10 @@ import pytest
 from conftest import small
 
 import premia
-from premia.model.demand import choice_probabilities, pack
+from premia.model.demand import choice_probabilities
 from premia.model.engine import Economy
 from premia.model.mechanization import _counterfactual
+from premia.model.pricing import MarketTerms
 
 
 def test_counterfactual_shares_match_a_market_with_the_good_changed():
@@ -18,23 +19,24 @@ def test_counterfactual_shares_match_a_market_with_the_good_changed():
     eco.step()
     offer = eco.offer()
     c = eco.state.consumers
-    lo, hi = int(offer.offsets[0]), int(offer.offsets[1])
+    lo = int(offer.offsets[0])
     cand = np.array([0, 3, 7], np.int64)
     dq, dm, dp = np.array([0.3, -0.2, 0.0]), np.array([-0.5, 0.1, 0.4]), np.array(
         [-100.0, 50.0, 0.0])
-    s, lam, gam = _counterfactual(c.quality_taste, c.price_factor, c.affinity, c.awareness,
-                                  c.follows, lo, hi, pack(offer, eco.eta),
-                                  float(offer.outside_utility[0]), cand, dq, dm, dp)
+    terms = MarketTerms(offer, c, eco.eta, 0)
+    s, lam, gam = _counterfactual(terms.X, terms.n, terms.off, terms.v0, terms.n_cul, cand,
+                                  dq, dm, dp)
     gamma = offer.price_weight[lo] * c.price_factor
+    w = c.weight
     for r, j in enumerate(cand):
         changed = eco.offer()
         changed.quality_term[lo + j] += dq[r]
         changed.meaning_term[lo + j] += dm[r]
         changed.price[lo + j] += dp[r]
         probs = choice_probabilities(changed, c, eco.eta, 0)[:, 1 + j]
-        assert s[r] == pytest.approx(probs.sum(), rel=1e-9)
-        assert lam[r] == pytest.approx((gamma * probs).sum(), rel=1e-9)
-        assert gam[r] == pytest.approx((gamma * probs**2).sum(), rel=1e-9)
+        assert s[r] == pytest.approx(w @ probs, rel=1e-9)
+        assert lam[r] == pytest.approx(w @ (gamma * probs), rel=1e-9)
+        assert gam[r] == pytest.approx(w @ (gamma * probs**2), rel=1e-9)
 
 
 def _programme(share: float, capital: float, seed: int = 1):

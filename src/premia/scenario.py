@@ -23,6 +23,9 @@ from premia.events import Event
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+#: Largest ``scenario.consumers``: a run with three cultures and a creator peaks at about
+#: 0.75 kB per consumer in float64 (docs/performance.md), so 20M stay under 16 GB.
+MAX_CONSUMERS = 20_000_000
 
 
 def reject_booleans(model: type[BaseModel], data: object) -> object:
@@ -53,7 +56,10 @@ class RunSettings(Strict):
     title: str = Field("", max_length=200, description="one-line human title")
     periods: int = Field(120, ge=1, le=2400, description="number of periods (months)")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="seed of the run's random generator")
-    consumers: int = Field(2000, ge=10, le=5_000_000, description="simulated consumers")
+    consumers: int = Field(
+        2000, ge=10, le=MAX_CONSUMERS, description="simulated consumers (the cap keeps the "
+        "peak memory of a run with a few cultures under about 16 GB)"
+    )
     population: float = Field(
         1.0e6, gt=0, le=1e10, description="people the simulated consumers stand for"
     )
@@ -68,7 +74,7 @@ class RunSettings(Strict):
         400, ge=1, le=100_000, description="upper bound on firms alive at once (entry stops)"
     )
     pricing_sample: int = Field(
-        0, ge=0, le=5_000_000, description="consumers on whose choices Nash prices are "
+        0, ge=0, le=MAX_CONSUMERS, description="consumers on whose choices Nash prices are "
         "solved (a fixed random sample drawn once; 0: all of them)"
     )
 
@@ -90,6 +96,11 @@ class ConsumerSettings(Strict):
     rewiring: Share = Field(0.1, description="small-world rewiring probability")
     halo: float = Field(
         0.0, ge=0, le=20, description="eta: utility per unit affinity to a firm's home culture"
+    )
+    precision: Literal["float64", "float32"] = Field(
+        "float64", description="storage of each consumer's tastes, affinity, awareness and "
+        "purchases: float32 halves their memory (kernels still compute in float64); results "
+        "then differ from float64 runs in the last digits (docs/performance.md)"
     )
 
 

@@ -124,7 +124,7 @@ class CultureDynamics:
 
     def followers(self, state: State) -> np.ndarray:
         """Followers of each creator, in people."""
-        return state.consumers.follows.sum(axis=0) * state.consumers.weight
+        return state.consumers.weight @ state.consumers.follows
 
     def creator_income(self, state: State) -> np.ndarray:
         """Each creator's income this period: per-follower earnings plus commission."""

@@ -121,12 +121,13 @@ class Economy:
         return np.sort(rng.choice(n, size=size, replace=False))
 
     def pricing_consumers(self) -> Consumers:
-        """The consumers whose choices set Nash prices: everyone, or the fixed sample, each
-        then standing for population / sample people."""
+        """The consumers whose choices set Nash prices: everyone, or the fixed sample, its
+        weights scaled up to stand for the whole population."""
         c, idx = self.state.consumers, self.pricing_sample
         if idx is None:
             return c
-        return Consumers(weight=self.scenario.scenario.population / idx.size,
+        weight = c.weight[idx]
+        return Consumers(weight=weight * (c.weight.sum() / weight.sum()),
                          region=c.region[idx], income=c.income[idx],
                          quality_taste=c.quality_taste[idx], price_factor=c.price_factor[idx],
                          affinity=c.affinity[idx], awareness=c.awareness[idx],

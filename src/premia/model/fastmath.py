@@ -1,34 +1,51 @@
-"""Branch-free exp, log and ordered lane sums for the Numba kernels.
+"""Branch-free exp2 and log, ordered lane sums and wide vectors for the Numba kernels.
 
 This llvmlite has no SVML, so ``np.exp`` inside a Numba loop is a scalar libm call and
 the loop does not vectorize. These versions are plain arithmetic and bit manipulation,
-so loops over them vectorize (AVX-512 here), and they agree with NumPy to a few units in
-the last place:
+so loops over them vectorize, and they agree with NumPy to a unit in the last place:
 
-    exp(x) = 2^t exp(r),  x = t ln2 + r, |r| <= ln2 / 2,  exp(r) by its Taylor series to r^13;
+    2^x = 2^t 2^r,  t = round(x),  r = x - t (exact), |r| <= 1/2,  2^r by a degree-11 polynomial;
     log(x) = e ln2 + 2 atanh(s),  x = m 2^e,  s = (m - 1) / (m + 1),  atanh to s^21.
 
-Fast-math flags exclude reassociation: every sum keeps the order written in the code.
+The kernels work in base 2 (utilities times log2 e), which spares exp's two-step
+Cody-Waite reduction. The 2^r polynomial is the Chebyshev fit of 2^r on [-1/2, 1/2]
+(``mpmath.chebyfit`` at 50 digits, 12 terms; its error after rounding the coefficients to
+double is 2.0e-17, below a quarter of a unit in the last place).
+
+Fast-math flags exclude reassociation: every sum keeps the order written in the code. The
+kernels compile with NumPy's error model (a division by zero gives inf, it does not
+raise): Python's model puts a branch in every division and stops the loop vectorizing.
 """
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
-import numpy as np
 from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic
 
 FAST = {"nsz", "arcp", "contract"}  # no reassociation: sums keep their order
+#: The flags of the block sums below, the one place that may reassociate: LLVM then
+#: vectorizes a sum into lanes in an order fixed by the compiled code (the same for every
+#: chunk, whatever the number of threads).
+REASSOC = FAST | {"reassoc"}
 LOG2E = 1.4426950408889634
+LN2 = 0.6931471805599453
 LN2_HI = 0.6931471803691238  # ln 2 split so that t * LN2_HI is exact for |t| < 2**11
 LN2_LO = 1.9082149292705877e-10
 SQRT2 = 1.4142135623730951
-EXP_FLOOR = -700.0  # exp(-700) ~ 1e-304: far below any share that matters, and normal
-#: Taylor coefficients 1/n! of exp on |r| <= ln2 / 2 (truncation error < 1e-17).
-EXP_COEFFS = tuple(1.0 / math.factorial(k) for k in range(14))
+EXP2_FLOOR = -1010.0  # 2^-1010 ~ 1e-304: far below any share that matters, and normal
+#: 1.5 * 2**52: adding it rounds a float of magnitude below 2**51 to an integer, held in
+#: the low bits of the sum's mantissa.
+ROUND_SHIFT = 6755399441055744.0
+#: Coefficients of the degree-11 Chebyshev fit of 2^r on [-1/2, 1/2], constant first.
+EXP2_COEFFS = (
+    1.0, 0.6931471805599453, 0.24022650695910158, 0.055504108664821625,
+    0.009618129107587256, 0.001333355814640647, 0.00015403530463724353,
+    1.5252733841556773e-05, 1.3215432535912375e-06, 1.0178057087733941e-07,
+    7.074194297288521e-09, 4.4558179083360645e-10,
+)
+LANES = 8  # consumers are padded to a multiple of this (one AVX-512 register)
 
 
 @intrinsic
@@ -41,21 +58,50 @@ def _as_float(typingctx, bits):
     return types.float64(types.int64), codegen
 
 
-@nb.njit(cache=True, inline="always", fastmath=FAST)
-def exp_nonpositive(x):
-    """exp(x) for x <= 0, branch-free so that loops over it vectorize (no SVML needed).
+@intrinsic
+def _as_bits(typingctx, x):
+    """Reinterpret the bits of a float64 as an int64 (LLVM bitcast; vectorizes)."""
 
-    Cody-Waite reduction x = t ln2 + r, |r| <= ln2 / 2, a degree-13 Taylor polynomial
-    for exp(r) and 2^t built from its exponent bits; arguments below ``EXP_FLOOR`` are
-    floored there. Agrees with ``np.exp`` to a few units in the last place.
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def wide_vectors(typingctx):
+    """Let LLVM vectorize the calling function with the widest registers the CPU has.
+
+    On Intel server CPUs LLVM prefers 256-bit vectors even when AVX-512 is present (the
+    ``prefer-256-bit`` tuning); this sets the function attribute that clang's
+    ``-mprefer-vector-width=512`` sets. On CPUs without AVX-512 it changes nothing. Call
+    it first in a kernel's (or a ``prange`` body's) code: it emits no instruction.
     """
-    x = max(min(x, 0.0), EXP_FLOOR)
-    t = np.floor(x * LOG2E + 0.5)
-    r = (x - t * LN2_HI) - t * LN2_LO
-    c = EXP_COEFFS
-    p = c[13]
-    p = p * r + c[12]
-    p = p * r + c[11]
+
+    def codegen(context, builder, signature, args):
+        # llvmlite's attribute set only knows flag attributes: add the key-value string
+        # attribute to the set directly (it is printed as written)
+        set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def exp2_nonpositive(x):
+    """2^x for x <= 0, branch-free so that loops over it vectorize (no SVML needed).
+
+    t = round(x) by the ``ROUND_SHIFT`` trick (t's bits stay in the shifted sum, so 2^t is
+    one integer add and shift away), r = x - t exactly, and the degree-11 polynomial for
+    2^r. Arguments below ``EXP2_FLOOR`` are floored there; the result is also right for
+    0 < x < 1023. Agrees with ``np.exp2`` to a unit in the last place.
+    """
+    x = max(x, EXP2_FLOOR)
+    shifted = x + ROUND_SHIFT
+    t = shifted - ROUND_SHIFT
+    r = x - t
+    c = EXP2_COEFFS
+    p = c[11]
     p = p * r + c[10]
     p = p * r + c[9]
     p = p * r + c[8]
@@ -67,20 +113,12 @@ def exp_nonpositive(x):
     p = p * r + c[2]
     p = p * r + c[1]
     p = p * r + c[0]
-    return p * _as_float((np.int64(t) + 1023) << 52)
+    # the low 12 bits of ``shifted`` hold t (two's complement): move t + 1023 into the
+    # exponent field
+    return p * _as_float((_as_bits(shifted) + 1023) << 52)
 
 
-@intrinsic
-def _as_bits(typingctx, x):
-    """Reinterpret the bits of a float64 as an int64 (LLVM bitcast; vectorizes)."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return types.int64(types.float64), codegen
-
-
-@nb.njit(cache=True, inline="always", fastmath=FAST)
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def log_positive(x):
     """log(x) for finite normal x > 0, branch-free so that loops over it vectorize.
 
@@ -110,20 +148,40 @@ def log_positive(x):
     return e * LN2_HI + (e * LN2_LO + 2.0 * s * p)
 
 
-@nb.njit(cache=True, inline="always", fastmath=FAST)
-def dot_lanes(x, y, j, b):
-    """sum_i x[j, i] y[i] over i < b with 8 lane sums added in a fixed order."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    full = b - b % 8
-    for i in range(0, full, 8):
-        s0 += x[j, i] * y[i]
-        s1 += x[j, i + 1] * y[i + 1]
-        s2 += x[j, i + 2] * y[i + 2]
-        s3 += x[j, i + 3] * y[i + 3]
-        s4 += x[j, i + 4] * y[i + 4]
-        s5 += x[j, i + 5] * y[i + 5]
-        s6 += x[j, i + 6] * y[i + 6]
-        s7 += x[j, i + 7] * y[i + 7]
-    for i in range(full, b):
-        s0 += x[j, i] * y[i]
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def row_dots(out, V, y, rows, n):
+    """out[r] += sum_{i < n} V[r, i] y[i] for each r < rows (a block's sums over consumers).
+
+    Vectorized with reassociation in this one function, so the lane order is that of its
+    compiled loop, identical for every caller and thread count.
+    """
+    wide_vectors()
+    for r in range(rows):
+        s = 0.0
+        for i in range(n):
+            s += V[r, i] * y[i]
+        out[r] += s
+
+
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def row_dots2(out_a, out_b, V, ya, yb, rows, n):
+    """out_a[r] += sum_i V[r, i] ya[i] and out_b[r] += sum_i V[r, i] yb[i] in one pass."""
+    wide_vectors()
+    for r in range(rows):
+        a = 0.0
+        b = 0.0
+        for i in range(n):
+            a += V[r, i] * ya[i]
+            b += V[r, i] * yb[i]
+        out_a[r] += a
+        out_b[r] += b
+
+
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def block_sum(x, n):
+    """sum_{i < n} x[i], vectorized with reassociation (see :func:`row_dots`)."""
+    wide_vectors()
+    s = 0.0
+    for i in range(n):
+        s += x[i]
+    return s

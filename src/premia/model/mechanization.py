@@ -31,52 +31,46 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.demand import CHUNK, Offer, _block_weights, _transpose_block, pack
-from premia.model.fastmath import FAST, exp_nonpositive
+from premia.model.demand import Offer
+from premia.model.fastmath import FAST, LANES
+from premia.model.logit import BLOCK, CHUNK, CULTURE_ROWS, PFAC, TASTE, WEIGHT, block_weights
 
 REPLY_STEPS = 6  # Newton steps of each best reply (the reply's own first-order condition)
 
 
-@nb.njit(cache=True, fastmath=FAST)
-def _counterfactual(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, cand,
-                    d_quality, d_meaning, d_price):
-    """Share, Lambda and Gamma_jj of each candidate good with its own attributes changed."""
-    n = alpha.shape[0]
-    size = hi - lo
+@nb.njit(cache=True, fastmath=FAST, error_model="numpy")
+def _counterfactual(X_all, n, off, v0m, n_cul, cand, d_quality, d_meaning, d_price):
+    """Share, Lambda and Gamma_jj of each candidate good with its own attributes changed
+    (consumers in the block buffers of :class:`~premia.model.pricing.MarketTerms`)."""
+    size = off[0].shape[0]
     n_cand = cand.shape[0]
-    n_cul, n_cre = affinity.shape[1], follows.shape[1]
     s, lam, gam = np.zeros(n_cand), np.zeros(n_cand), np.zeros(n_cand)
-    V, E = np.empty((size, CHUNK)), np.empty((size, CHUNK))
-    top, total = np.empty(CHUNK), np.empty(CHUNK)
-    aff = np.zeros((max(n_cul, 1), CHUNK))
-    awa = np.empty((n_cul, CHUNK))
-    fol = np.zeros((max(n_cre, 1), CHUNK), follows.dtype)
-    taste, pfac = np.empty(CHUNK), np.empty(CHUNK)
-    gamma_c = off[5][lo]
-    for i0 in range(0, n, CHUNK):
-        b = min(n, i0 + CHUNK) - i0
-        for i in range(b):
-            taste[i] = alpha[i0 + i]
-            pfac[i] = gfac[i0 + i]
-        _transpose_block(affinity, i0, b, aff)
-        _transpose_block(awareness, i0, b, awa)
-        _transpose_block(follows, i0, b, fol)
-        _block_weights(b, lo, hi, taste, pfac, aff, awa, fol, off, v0m, V, E, top, total)
-        for r in range(n_cand):
-            j = cand[r]
-            k = off[2][lo + j]
-            for i in range(b):
-                old = V[j, i]
-                if old <= 0.0:
-                    continue
-                dv = taste[i] * d_quality[r] - gamma_c * pfac[i] * d_price[r]
-                if k >= 0:
-                    dv += aff[k, i] * d_meaning[r]
-                new = old * np.exp(dv) if dv > 0.0 else old * exp_nonpositive(dv)
-                p = new / (total[i] - old + new)
-                s[r] += p
-                lam[r] += gamma_c * pfac[i] * p
-                gam[r] += gamma_c * pfac[i] * p * p
+    V = np.empty((size, BLOCK))
+    top, total = np.empty(BLOCK), np.empty(BLOCK)
+    gamma_c = off[5][0]
+    for ch in range(X_all.shape[0]):
+        X = X_all[ch]
+        b8 = (min(n, (ch + 1) * CHUNK) - ch * CHUNK + LANES - 1) // LANES * LANES
+        for blk in range((b8 + BLOCK - 1) // BLOCK):
+            n8 = min(BLOCK, b8 - blk * BLOCK)
+            block_weights(X, blk, n8, 0, size, off, v0m, n_cul, V, top, total)
+            for r in range(n_cand):
+                j = cand[r]
+                k = off[2][j]
+                for i in range(n8):
+                    old = V[j, i]
+                    if old <= 0.0:
+                        continue
+                    g = gamma_c * X[blk, PFAC, i]
+                    dv = X[blk, TASTE, i] * d_quality[r] - g * d_price[r]
+                    if k >= 0:
+                        dv += X[blk, CULTURE_ROWS + k, i] * d_meaning[r]
+                    new = old * np.exp(dv)
+                    p = new / (total[i] - old + new)
+                    w = X[blk, WEIGHT, i]
+                    s[r] += w * p
+                    lam[r] += w * g * p
+                    gam[r] += w * g * p * p
     return s, lam, gam
 
 
@@ -97,26 +91,27 @@ def best_reply_profit(offer: Offer, consumers, eta: float, market: int, cand: np
         cost: each candidate's effective marginal cost c^ in that state.
         capacity: its capacity in that state.
         fixed: its fixed cost per month in that state.
-        scale: people per consumer x purchase rate (demand = scale x share).
+        scale: the market's purchase rate (demand = scale x share, shares in people).
     """
-    lo, hi = int(offer.offsets[market]), int(offer.offsets[market + 1])
-    c = consumers
-    packed = pack(offer, eta)
+    from premia.model.pricing import MarketTerms
+
+    lo = int(offer.offsets[market])
+    terms = MarketTerms(offer, consumers, eta, market)
     now = offer.price[lo + cand]
     price = np.maximum(now, cost * 1.01)
+
+    def shares(price: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _counterfactual(terms.X, terms.n, terms.off, terms.v0, terms.n_cul, cand,
+                               d_quality, d_meaning, price - now)
+
     for _ in range(REPLY_STEPS):
-        s, lam, gam = _counterfactual(c.quality_taste, c.price_factor, c.affinity, c.awareness,
-                                      c.follows, lo, hi, packed,
-                                      float(offer.outside_utility[market]), cand, d_quality,
-                                      d_meaning, price - now)
+        s, lam, gam = shares(price)
         slope = np.maximum(lam - gam, 1e-300)
         nash = cost + s / slope
         excess = scale * s - capacity
         clear = price + np.where(excess > 0, excess / (scale * slope), 0.0)
         price = np.clip(np.maximum(nash, clear), 0.5 * price, 2.0 * price)
-    s, _, _ = _counterfactual(c.quality_taste, c.price_factor, c.affinity, c.awareness,
-                              c.follows, lo, hi, packed, float(offer.outside_utility[market]),
-                              cand, d_quality, d_meaning, price - now)
+    s, _, _ = shares(price)
     return (price - cost) * np.minimum(scale * s, capacity) - fixed
 
 
@@ -162,7 +157,7 @@ def adopt_machines(state, p, offer: Offer, consumers, eta: float, budget, uplift
         cand = np.flatnonzero(pick).astype(np.int64)
         chosen = slots[cand]
         after = _mechanized(f, p, chosen, uplift, state.capital)
-        scale = consumers.weight * float(offer.purchase_rate[market])
+        scale = float(offer.purchase_rate[market])  # shares count people
         kappa = p.cat["fixed_cost"][c]
         now = best_reply_profit(offer, consumers, eta, market, cand, np.zeros(cand.size),
                                 np.zeros(cand.size), f.effective_cost[chosen],

@@ -11,7 +11,7 @@ while defects, transport and fixed costs stay unpaid.
 marginal costs c^, by the zeta-markup fixed point of Morrow and Skerlos (2011):
 
     p <- c^ + zeta(p),   zeta = Lambda^-1 [(O * Gamma)^T (p - c^) + s],
-    Lambda_jj = sum_i w gamma_i P_ij,   Gamma_jk = sum_i w gamma_i P_ij P_ik,
+    Lambda_jj = sum_i w_i gamma_i P_ij,   Gamma_jk = sum_i w_i gamma_i P_ij P_ik,
 
 iterated until the first-order conditions hold to ``tol`` (O is the ownership matrix).
 """
@@ -22,15 +22,9 @@ import numba as nb
 import numpy as np
 
 from premia.model.capacity import share_jacobian
-from premia.model.demand import (
-    CHUNK,
-    Offer,
-    _block_weights,
-    _transpose_block,
-    pack,
-    use_threads,
-)
-from premia.model.fastmath import FAST, dot_lanes
+from premia.model.demand import Offer, consumer_weights, use_threads
+from premia.model.fastmath import FAST, LANES, REASSOC, row_dots2, wide_vectors
+from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, consumer_buffer
 
 
 def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.ndarray,
@@ -39,63 +33,49 @@ def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.nd
     return np.maximum(unit_cost, price * np.exp(speed * (utilization - target)))
 
 
-@nb.njit(inline="always", fastmath=FAST)
-def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                 members, group_start):
+@nb.njit(inline="always", fastmath=FAST, error_model="numpy")
+def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
     """s_j, Lambda_jj and [(O * Gamma)^T (p - c^)]_j of one market, in O(consumers x goods).
 
-    With P_ij the choice probabilities and owners o(j),
+    With P_ij the choice probabilities, w_i the consumers' weights and owners o(j),
 
-        s_j = sum_i P_ij,   Lambda_jj = sum_i gamma_i P_ij,
-        [(O * Gamma)^T m]_j = sum_i gamma_i P_ij A_{i,o(j)},  A_ig = sum_{k: o(k)=g} P_ik m_k,
+        s_j = sum_i w_i P_ij,   Lambda_jj = sum_i w_i gamma_i P_ij,
+        [(O * Gamma)^T m]_j = sum_i w_i gamma_i P_ij A_{i,o(j)},
+        A_ig = sum_{k: o(k)=g} P_ik m_k,
 
-    so the J x J matrix Gamma is never formed. ``members[group_start[g]:group_start[g+1]]``
-    are the market-local indices of owner g's goods.
+    so the J x J matrix Gamma is never formed. ``X_all`` holds the ``n`` consumers'
+    block-major buffers (:func:`~premia.model.logit.consumer_buffer`); ``off`` the market's
+    goods; ``members[group_start[g]:group_start[g+1]]`` are owner g's goods.
     """
-    n = alpha.shape[0]
-    size = hi - lo
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    n_cul, n_cre = affinity.shape[1], follows.shape[1]
+    size = off[0].shape[0]
+    n_chunks = X_all.shape[0]
     s_part = np.zeros((n_chunks, size))
     l_part = np.zeros((n_chunks, size))
     t_part = np.zeros((n_chunks, size))
-    gamma_c = off[5][lo]
+    gamma_c = off[5][0]
     for ch in nb.prange(n_chunks):
-        i0 = ch * CHUNK
-        b = min(n, i0 + CHUNK) - i0
-        V, E = np.empty((size, CHUNK)), np.empty((size, CHUNK))
-        top, total = np.empty(CHUNK), np.empty(CHUNK)
-        scale, w_lam, w_gam, held = (np.empty(CHUNK), np.empty(CHUNK), np.empty(CHUNK),
-                                     np.empty(CHUNK))
-        aff = np.zeros((max(n_cul, 1), CHUNK))
-        awa = np.empty((n_cul, CHUNK))
-        fol = np.zeros((max(n_cre, 1), CHUNK), follows.dtype)
-        taste, pfac = np.empty(CHUNK), np.empty(CHUNK)
-        for i in range(b):
-            taste[i] = alpha[i0 + i]
-            pfac[i] = gfac[i0 + i]
-        _transpose_block(affinity, i0, b, aff)
-        _transpose_block(awareness, i0, b, awa)
-        _transpose_block(follows, i0, b, fol)
-        _block_weights(b, lo, hi, taste, pfac, aff, awa, fol, off, v0m, V, E, top, total)
-        for i in range(b):
-            scale[i] = 1.0 / total[i]
-            w_lam[i] = gamma_c * pfac[i] * scale[i]
-            w_gam[i] = w_lam[i] * scale[i]
-        for j in range(size):
-            s_part[ch, j] = dot_lanes(V, scale, j, b)
-            l_part[ch, j] = dot_lanes(V, w_lam, j, b)
-        for g in range(group_start.shape[0] - 1):
-            held[:b] = 0.0
-            for r in range(group_start[g], group_start[g + 1]):
-                k = members[r]
-                for i in range(b):
-                    held[i] += V[k, i] * margin[k]
-            for i in range(b):
-                held[i] *= w_gam[i]
-            for r in range(group_start[g], group_start[g + 1]):
-                k = members[r]
-                t_part[ch, k] = dot_lanes(V, held, k, b)
+        wide_vectors()
+        X = X_all[ch]
+        b = min(n, (ch + 1) * CHUNK) - ch * CHUNK
+        b8 = (b + LANES - 1) // LANES * LANES
+        V = np.empty((size, BLOCK))
+        top, total, held = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+        scale, w_lam, w_gam = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+        s_sum, l_sum, t_sum = np.zeros(size), np.zeros(size), np.zeros(size)
+        for blk in range((b8 + BLOCK - 1) // BLOCK):
+            n8 = min(BLOCK, b8 - blk * BLOCK)
+            block_weights(X, blk, n8, 0, size, off, v0m, n_cul, V, top, total)
+            for i in range(n8):
+                scale[i] = X[blk, WEIGHT, i] / total[i]
+            for i in range(n8):
+                w_lam[i] = gamma_c * X[blk, PFAC, i] * scale[i]
+            for i in range(n8):
+                w_gam[i] = w_lam[i] / total[i]
+            row_dots2(s_sum, l_sum, V, scale, w_lam, size, n8)
+            _owner_sums(t_sum, V, w_gam, held, members, group_start, margin, n8)
+        s_part[ch] = s_sum
+        l_part[ch] = l_sum
+        t_part[ch] = t_sum
     s = np.zeros(size)
     lam = np.zeros(size)
     t = np.zeros(size)
@@ -106,18 +86,91 @@ def _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, ma
     return s, lam, t
 
 
-@nb.njit(cache=True, parallel=True, fastmath=FAST)
-def _markup_parallel(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                     members, group_start):
-    return _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                        members, group_start)
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
+def _owner_sums(t_sum, V, w_gam, held, members, group_start, margin, n8):
+    """t_sum[k] += sum_i w_i gamma_i P_ik A_{i,o(k)} over one block, owner by owner.
+
+    A single-product owner's A_ig is P_ik m_k: its term is m_k sum_i w_i gamma_i P_ik^2.
+    The sums over consumers reassociate (see :func:`~premia.model.fastmath.row_dots`).
+    """
+    wide_vectors()
+    for g in range(group_start.shape[0] - 1):
+        first, last = group_start[g], group_start[g + 1]
+        if last - first == 1:
+            k = members[first]
+            acc = 0.0
+            for i in range(n8):
+                acc += V[k, i] * V[k, i] * w_gam[i]
+            t_sum[k] += margin[k] * acc
+            continue
+        for i in range(n8):
+            held[i] = 0.0
+        for r in range(first, last):
+            k, mk = members[r], margin[members[r]]
+            for i in range(n8):
+                held[i] += V[k, i] * mk
+        for i in range(n8):
+            held[i] *= w_gam[i]
+        for r in range(first, last):
+            k = members[r]
+            acc = 0.0
+            for i in range(n8):
+                acc += V[k, i] * held[i]
+            t_sum[k] += acc
 
 
-@nb.njit(cache=True, fastmath=FAST)
-def _markup_serial(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                   members, group_start):
-    return _markup_core(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, margin,
-                        members, group_start)
+@nb.njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def _markup_parallel(X_all, n, off, v0m, n_cul, margin, members, group_start):
+    return _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start)
+
+
+@nb.njit(cache=True, fastmath=FAST, error_model="numpy")
+def _markup_serial(X_all, n, off, v0m, n_cul, margin, members, group_start):
+    return _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start)
+
+
+class MarketTerms:
+    """The Nash markup terms of one market as a function of its margins p - c^.
+
+    The consumers' data that the market's goods use (their cultures, the halo's cultures
+    and the creators) are copied once into block-major buffers; every call then runs the
+    kernel on them with the offer's current prices. Example::
+
+        terms = MarketTerms(offer, consumers, eta, market)
+        s, lam, t = terms(prices[lo:hi] - costs[lo:hi], members, group_start)
+    """
+
+    def __init__(self, offer: Offer, consumers, eta: float, market: int) -> None:
+        lo, hi = int(offer.offsets[market]), int(offer.offsets[market + 1])
+        culture, origin = offer.culture[lo:hi], offer.origin_culture[lo:hi]
+        creator = offer.creator[lo:hi]
+        used = np.unique(np.concatenate([culture[culture >= 0], origin[origin >= 0]]))
+        fans = np.unique(creator[creator >= 0])
+        local = np.full(max(consumers.affinity.shape[1], 1), -1, np.int64)
+        local[used] = np.arange(used.size)
+        local_z = np.full(max(consumers.follows.shape[1], 1), -1, np.int64)
+        local_z[fans] = np.arange(fans.size)
+        self.n = consumers.quality_taste.shape[0]
+        self.n_cul = used.size
+        threads = use_threads(self.n)
+        self.X = consumer_buffer(
+            consumers.quality_taste, consumers.price_factor, consumer_weights(consumers),
+            consumers.affinity[:, used], consumers.awareness[:, used],
+            consumers.follows[:, fans], threads)
+        self.off = (offer.quality_term[lo:hi], offer.meaning_term[lo:hi],
+                    np.where(culture >= 0, local[culture], -1),
+                    np.where(origin >= 0, local[origin], -1), offer.price[lo:hi],
+                    offer.price_weight[lo:hi], np.where(creator >= 0, local_z[creator], -1),
+                    float(eta))
+        self.v0 = float(offer.outside_utility[market])
+        self.threads = threads
+        self.kernel = _markup_parallel if threads else _markup_serial
+
+    def __call__(self, margin: np.ndarray, members: np.ndarray, group_start: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(s, Lambda, (O * Gamma)^T margin)`` at the offer's current prices."""
+        return self.kernel(self.X, self.n, self.off, self.v0, self.n_cul, margin, members,
+                           group_start)
 
 
 class PricingError(RuntimeError):
@@ -146,12 +199,13 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         s + (O * J)^T (p - c^ - mu) = 0,   mu_j (D_j - K_j) = 0,   D_j <= K_j,
 
     J = Gamma - diag(Lambda) the Jacobian of shares in prices (:mod:`premia.model.capacity`)
-    and D_j = w phi_c s_j expected demand. Each iteration updates the goods that are not
-    capacity-bound by the zeta-markup step (Morrow and Skerlos 2011) with the others'
-    shadow costs in their margins, and the bound goods B (those with D_j > K_j or
-    mu_j > 0) by a Newton step to demand = capacity holding the rest fixed,
+    and D_j = phi_c s_j expected demand (s_j = sum_i w_i P_ij counts people). Each
+    iteration updates the goods that are not capacity-bound by the zeta-markup step
+    (Morrow and Skerlos 2011) with the others' shadow costs in their margins, and the
+    bound goods B (those with D_j > K_j or mu_j > 0) by a Newton step to demand =
+    capacity holding the rest fixed,
 
-        J_BB (p_B' - p_B) = K_B / (w phi_c) - s_B,
+        J_BB (p_B' - p_B) = K_B / phi_c - s_B,
 
     then reads their shadow costs off their first-order conditions; a good whose shadow
     cost turns negative is released. At the fixed point a capacity-bound good sells
@@ -186,7 +240,7 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         lo, hi = int(offer.offsets[m]), int(offer.offsets[m + 1])
         if hi == lo or not free[lo:hi].any():
             continue
-        scale = consumers.weight * float(offer.purchase_rate[m])
+        scale = float(offer.purchase_rate[m])  # shares are sums of consumers' weights
         limit = None if capacity is None else np.maximum(capacity[lo:hi], 1e-12)
         solve = _MarketSolve(offer, consumers, eta, m, costs[lo:hi], owner[lo:hi], limit,
                              scale, free[lo:hi])
@@ -211,17 +265,12 @@ class _MarketSolve:
         self.cost, self.capacity, self.scale, self.free = cost, capacity, scale, free
         self.members, self.group_start = _groups(owner)
         self.same_owner = owner[:, None] == owner[None, :]
-        self.packed = pack(offer, eta)
-        self.threads = use_threads(consumers.quality_taste.size)
-        self.kernel = _markup_parallel if self.threads else _markup_serial
+        self.terms = MarketTerms(offer, consumers, eta, market)
         self.shadow = np.zeros(hi - lo)
         self.bound = np.zeros(hi - lo, np.bool_)
 
     def _call(self, margin):
-        c = self.consumers
-        return self.kernel(c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows,
-                           self.lo, self.hi, self.packed, self.outside, margin, self.members,
-                           self.group_start)
+        return self.terms(margin, self.members, self.group_start)
 
     def update(self, p: np.ndarray) -> np.ndarray:
         """One step of the joint fixed point from prices ``p`` (market-local); updates the
@@ -241,8 +290,7 @@ class _MarketSolve:
         """Newton step of the candidate goods to their capacity; each candidate is bound
         where that clearing price lies above its Nash best response, which the others
         take (zeta step with the bound goods' shadow costs in their margins)."""
-        _, _, gam = share_jacobian(self.consumers, self.lo, self.hi, self.packed,
-                                   self.outside, self.threads, candidates)
+        _, _, gam = share_jacobian(self.terms, candidates)
         block = gam - np.diag(lam[candidates])  # d s_B / d p_B
         # a candidate's best reply ignores the candidates' shadow costs: their margins
         # differ from the kernel's by mu_B, so t moves by (O * Gamma)_BB^T mu_B

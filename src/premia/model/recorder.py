@@ -128,10 +128,14 @@ class Recorder:
         if not n_k:
             return
         a, e = st.consumers.affinity, st.consumers.awareness
+        w = st.consumers.weight
+
+        def mean(x: np.ndarray) -> np.ndarray:  # over the population, kept in [0, 1]
+            return np.clip(w @ x / w.sum(), 0.0, 1.0)
+
         self._add("cultures", period=np.full(n_k, st.period), culture=self.culture_ids,
-                  mean_affinity=a.mean(axis=0),
-                  accepting_share=(a >= self.thresholds).mean(axis=0),
-                  aware_share=e.mean(axis=0), media_reach=culture.reach.copy(),
+                  mean_affinity=mean(a), accepting_share=mean(a >= self.thresholds),
+                  aware_share=mean(e), media_reach=culture.reach.copy(),
                   capital=st.capital.copy())
 
     def tables(self) -> dict[str, pa.Table]:

@@ -35,15 +35,16 @@ def build_consumers(sc: Scenario, p: Params, rng: np.random.Generator) -> Consum
         mean = np.where(home, cul.affinity_home, cul.affinity_elsewhere)
         affinity[:, k] = np.clip(mean + cul.affinity_spread * noise[:, k], 0.0, 1.0)
         awareness[:, k] = np.where(home, cul.awareness_home, cul.awareness_elsewhere)
+    dtype = np.float32 if cs.precision == "float32" else np.float64
     return Consumers(
-        weight=sc.scenario.population / n,
+        weight=np.full(n, sc.scenario.population / n),
         region=region,
         income=income,
-        quality_taste=taste,
-        price_factor=price_factor,
-        affinity=affinity,
-        awareness=awareness,
-        bought=np.zeros((n, n_cultures)),
+        quality_taste=taste.astype(dtype, copy=False),
+        price_factor=price_factor.astype(dtype, copy=False),
+        affinity=affinity.astype(dtype, copy=False),
+        awareness=awareness.astype(dtype, copy=False),
+        bought=np.zeros((n, n_cultures), dtype),
         follows=np.zeros((n, len(sc.creator)), np.uint8),
     )
 

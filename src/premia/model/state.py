@@ -96,9 +96,13 @@ class Firms:
 
 @dataclass
 class Consumers:
-    """Per-consumer arrays; ``affinity`` and ``awareness`` are (consumers x cultures)."""
+    """Per-consumer arrays; ``affinity`` and ``awareness`` are (consumers x cultures).
 
-    weight: float
+    ``weight`` holds the people each simulated consumer stands for (population /
+    consumers each by default; unequal for importance-sampled consumers).
+    """
+
+    weight: np.ndarray
     region: np.ndarray
     income: np.ndarray
     quality_taste: np.ndarray
