@@ -24,6 +24,8 @@ description says otherwise:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -118,14 +120,12 @@ def willingness_to_pay(res: Results, category: str) -> float:
     return float(spec["culture_weight"]) * threshold * meaning / float(spec["price_weight"])
 
 
-def _profit(cooperative: bool | None):
-    def compute(res: Results, category: str) -> float:
-        rows = tail(_firms(res, category))
-        if cooperative is not None:
-            rows = rows[(rows["cooperative"] >= 0) == cooperative]
-        return float(rows["profit"].mean()) if len(rows) else 0.0
-
-    return compute
+def firm_profit(res: Results, category: str, cooperative: bool | None = None) -> float:
+    """Long-run mean monthly profit per firm (of a cooperative's members, or of the rest)."""
+    rows = tail(_firms(res, category))
+    if cooperative is not None:
+        rows = rows[(rows["cooperative"] >= 0) == cooperative]
+    return float(rows["profit"].mean()) if len(rows) else 0.0
 
 
 def firm_markup(res: Results, arg: str) -> float:
@@ -169,11 +169,11 @@ MEASURES: dict[str, Metric] = {m.name: m for m in (
            "(sales-weighted)", premium_yuan),
     Metric("wtp", "category", "what a consumer at the acceptance threshold would pay for the "
            "goods' meaning, beta a* M / gamma, yuan", willingness_to_pay),
-    Metric("firm_profit", "category", "long-run mean monthly profit per firm", _profit(None)),
+    Metric("firm_profit", "category", "long-run mean monthly profit per firm", firm_profit),
     Metric("coop_profit", "category", "long-run mean monthly profit per firm of creators' "
-           "cooperatives", _profit(True)),
+           "cooperatives", functools.partial(firm_profit, cooperative=True)),
     Metric("other_profit", "category", "long-run mean monthly profit per firm outside the "
-           "cooperatives", _profit(False)),
+           "cooperatives", functools.partial(firm_profit, cooperative=False)),
     Metric("firm_markup", "category/region", "long-run sales-weighted markup of one region's "
            "firms in a category", firm_markup),
     Metric("firm_net_margin", "category/region", "long-run net margin of one region's firms "

@@ -66,7 +66,7 @@ def spending(res: Results) -> float | None:
 def run_task(task: Task) -> Outcome:
     """Run one question with one seed (in a worker) and measure it."""
     q = task.question
-    metrics = dict(task.metrics) or registry()
+    metrics = {**registry(), **task.metrics}
     cache: dict[str, Results] = {}
     runs = q.run(task.seed, task.overrides, task.periods, cache=cache)
     effects = q.effects(q.measure(runs, metrics))
@@ -111,6 +111,7 @@ class ClaimResult:
     summary_zh: str
     source: str
     scenario: str
+    essay: bool = False
     criteria: list[dict[str, Any]] = field(default_factory=list)
     placebo: dict[str, Any] | None = None
     spending: dict[str, float | None] = field(default_factory=dict)
@@ -125,8 +126,8 @@ class ClaimResult:
             "metric": self.metric, "title_en": self.title_en, "title_zh": self.title_zh,
             "quote_zh": self.quote_zh, "summary_en": self.summary_en,
             "summary_zh": self.summary_zh, "source": self.source, "scenario": self.scenario,
-            "criteria": self.criteria, "placebo": self.placebo, "spending": self.spending,
-            "warnings": self.warnings,
+            "essay": self.essay, "criteria": self.criteria, "placebo": self.placebo,
+            "spending": self.spending, "warnings": self.warnings,
         }
 
 
@@ -181,15 +182,21 @@ def summarize(q: Question, outcomes: list[Outcome]) -> ClaimResult:
         quote_zh=words.quote_zh if words else "",
         summary_en=q.summary or (words.summary_en if words else ""),
         summary_zh=q.summary_zh or (words.summary_zh if words else ""),
-        source=str(q.source), scenario=q.scenario_name, criteria=criteria, placebo=placebo,
+        source=q.source_name, scenario=q.scenario_name, essay=q.essay, criteria=criteria,
+        placebo=placebo,
         spending=money, warnings=notes,
         facts=[row for o in outcomes for row in o.facts])
 
 
 def task_metrics(questions: Sequence[Question]) -> dict[str, Metric]:
-    """The metrics the questions use, to ship with each task (a pool's workers start fresh)."""
+    """The registered metrics the questions use, to ship with each task (a pool's workers
+    start fresh: they know the built-in metrics, not the ones registered here)."""
+    from premia.claims.measures import MEASURES
+    from premia.metrics import METRICS
+
     known = registry()
-    return {r.metric: known[r.metric] for q in questions for r in q.refs()}
+    return {r.metric: known[r.metric] for q in questions for r in q.refs()
+            if known[r.metric] is not METRICS.get(r.metric, MEASURES.get(r.metric))}
 
 
 def _picklable(metrics: Mapping[str, Metric]) -> bool:

@@ -165,7 +165,7 @@ class Question:
     @property
     def ref(self) -> str:
         """How to name it on the command line: ``C4`` for the essay's, else ``FILE:ID``."""
-        return self.id if self.essay else f"{self.source}:{self.id}"
+        return self.id if self.essay else f"{self.source_name}:{self.id}"
 
     @property
     def essay(self) -> bool:
@@ -173,6 +173,13 @@ class Question:
         from premia.claims.essay import ESSAY
 
         return self.id in ESSAY and self.source.resolve().parent == shipped_dir()
+
+    @property
+    def source_name(self) -> str:
+        """The declaring file as a user would name it: a shipped name, or the path given."""
+        if self.source.resolve().parent == shipped_dir():
+            return self.source.stem
+        return str(self.source)
 
     @property
     def scenario_name(self) -> str:
