@@ -70,6 +70,14 @@ def _questions(items: Sequence[Question | str] | None,
     return [q.with_scenarios(scenarios or {}) for q in chosen]
 
 
+def _plain(value: Any) -> Any:
+    """An override's value as JSON can hold it (``--set`` text parsed as a TOML value)."""
+    from premia.loading import parse_value
+
+    value = parse_value(value) if isinstance(value, str) else value
+    return value if isinstance(value, int | float | bool | str | list) else str(value)
+
+
 def check(questions: Sequence[Question | str] | None = None, seeds: int = 10,
           workers: int | None = None, progress: Callable[[int, int], None] | None = None,
           overrides: Mapping[str, Any] | None = None, periods: int | None = None,
@@ -103,8 +111,7 @@ def check(questions: Sequence[Question | str] | None = None, seeds: int = 10,
                             executor)
     facts = stylized_facts([f for r in results if r.ref in MARKET_CLAIMS for f in r.facts])
     meta = {"seeds": seeds, "seed_values": seeds_for(seeds), "periods": periods,
-            "overrides": {k: v if isinstance(v, int | float | bool) else str(v)
-                          for k, v in (overrides or {}).items()},
+            "overrides": {k: _plain(v) for k, v in (overrides or {}).items()},
             "scenarios": {k: str(v) for k, v in (scenarios or {}).items()},
             "wall_time_s": time.perf_counter() - start, "versions": versions()}
     return CheckReport(claims=results, stylized_facts=facts, meta=meta)
