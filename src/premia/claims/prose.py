@@ -10,7 +10,7 @@ Example:
     ...     {"name": "gap", "description": "income gap", "effect": -2.0, "ci": [-3.0, -1.0],
     ...      "verdict": "fails", "direction": ">", "threshold": 0.0}]}
     >>> outcome("en", claim)[1]
-    'income gap is -2 (95% interval -3 to -1), not above 0 as claimed.'
+    'Income gap is -2 (95% interval -3 to -1), not above 0 as claimed.'
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ def _join(lang: str, items: Sequence[str]) -> str:
 
 def _criterion(lang: str, crit: Mapping[str, Any], key: str) -> str:
     lo, hi = crit["ci"]
+    name = label(lang, crit)
     return OUTCOME[lang][key].format(
-        label=label(lang, crit), effect=number(crit["effect"]), lo=number(lo), hi=number(hi),
+        label=name[:1].upper() + name[1:], effect=number(crit["effect"]), lo=number(lo), hi=number(hi),
         threshold=number(crit.get("threshold", 0.0)), claimed=_claimed(lang, crit))
 
 

@@ -166,10 +166,10 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
         write_json_atomic(json_path, document)
         console.print(f"results written to {json_path}")
     if markdown_path is not None:
-        from premia.claims.markdown import claims_markdown
+        from premia.claims.markdown import claims_document
 
-        write_text_atomic(markdown_path, claims_markdown(document))
-        console.print(f"tables written to {markdown_path}")
+        write_text_atomic(markdown_path, claims_document(document))
+        console.print(f"results written as Markdown to {markdown_path}")
     return report
 
 
@@ -265,3 +265,30 @@ def robustness_command(
     if json_ is not None:
         write_json_atomic(json_, {"robustness": doc})
         console.print(f"results written to {json_}")
+
+
+@app.command("claims-doc")
+@guarded
+def claims_doc(
+    check_json: Annotated[Path, typer.Argument(help="a premia check --json file")],
+    more: Annotated[Path | None, typer.Option(
+        help="a second check (more seeds) of the claims that were inconclusive")] = None,
+    out: Annotated[Path, typer.Option(help="the Markdown page to write")] = Path(
+        "docs/claims.md"),
+    command: Annotated[str, typer.Option(help="the commands that made the JSON files")] = "",
+) -> None:
+    """Write docs/claims.md from stored check results (outcome sentences follow verdicts)."""
+    from premia.claims.markdown import claims_document
+    from premia.report import ReportError, load_check
+
+    docs = []
+    for path in (check_json, more):
+        if path is None:
+            continue
+        try:
+            load_check(path)
+        except ReportError as exc:
+            raise BadInputError(str(exc)) from None
+        docs.append(json.loads(path.read_text(encoding="utf-8")))
+    write_text_atomic(out, claims_document(docs[0], docs[1] if more else None, command))
+    console.print(f"written to {out}")
