@@ -78,8 +78,9 @@ def _criterion(lang: str, crit: Mapping[str, Any], key: str) -> str:
     lo, hi = crit["ci"]
     name = label(lang, crit)
     return OUTCOME[lang][key].format(
-        label=name[:1].upper() + name[1:], effect=number(crit["effect"]), lo=number(lo), hi=number(hi),
-        threshold=number(crit.get("threshold", 0.0)), claimed=_claimed(lang, crit))
+        label=name[:1].upper() + name[1:], effect=number(crit["effect"]), lo=number(lo),
+        hi=number(hi), threshold=number(crit.get("threshold", 0.0)),
+        claimed=_claimed(lang, crit))
 
 
 def headline(lang: str, claim: Mapping[str, Any]) -> list[str]:
