@@ -72,7 +72,7 @@ def test_phase_grid_verdicts_boundary_and_outputs(tmp_path, fake_claim):
 
 def test_phase_rejects_unknown_claims_and_equal_axes(fake_claim):
     x = parse_grid("category.embroidery.authenticity_loss=0:1:2")
-    with pytest.raises(ValueError, match="unknown question 'C99'"):
+    with pytest.raises(ValueError, match="unknown claim"):
         phase("C99", x, x)
     with pytest.raises(ValueError, match="both"):
         phase("C4", x, x)

@@ -129,7 +129,7 @@ def test_select_files_ids_and_essay_claims(own):
     assert [q.id for q in pq.select(["c4", "C1"])] == ["C4", "C1"]
     assert [q.id for q in pq.select(["guizhou"])] == ["C6", "C8"]
     assert [q.id for q in pq.select(None)] == [f"C{i}" for i in range(1, 9)]
-    with pytest.raises(pq.QuestionError, match="unknown question 'nope'"):
+    with pytest.raises(pq.QuestionError, match="unknown claim or question 'nope'"):
         pq.select([str(own), "nope"])
     with pytest.raises(pq.QuestionError, match="declares no"):
         pq.select(["minimal"])
@@ -218,7 +218,7 @@ def test_check_phase_and_report_on_a_users_file(own, tmp_path):
 
 def test_bad_question_arguments_are_one_line(own):
     done = invoke("check", own, "nope")
-    assert done.exit_code == 2 and "unknown question 'nope'" in done.output
+    assert done.exit_code == 2 and "unknown claim or question 'nope'" in done.output
     done = invoke("check", "scen/none.toml")
     assert done.exit_code == 2 and "scen/none.toml" in done.output
     done = invoke("check", "C4", "--scenario", "modernize-craft")

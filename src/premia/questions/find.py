@@ -64,7 +64,7 @@ def _pick(questions: dict[str, Question], wanted: str, where: str) -> Question:
     folded = {k.casefold(): q for k, q in questions.items()}
     if wanted.casefold() in folded:
         return folded[wanted.casefold()]
-    raise QuestionError(f"unknown question {wanted!r} in {where} "
+    raise QuestionError(f"unknown claim or question {wanted!r} in {where} "
                         f"(known: {', '.join(questions) or 'none'})")
 
 
