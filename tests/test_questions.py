@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import premia
@@ -81,7 +83,7 @@ def test_formula_refs_functions_and_arithmetic():
     ("", "empty"), ("1 + 2", "uses no metric"), ("markup:a@x +", "not a formula"),
     ("__import__('os')", "only numbers"), ("markup:a@x.real", "only numbers"),
     ("sum(markup:a@x)", "only numbers"), ("markup:a@x + x", "not NAME:ARG@VARIANT"),
-    ("abs(markup:a@x, 2)", "one argument"),
+    ("abs(markup:a@x, 2)", "one argument"), ("min(markup:a@x)", "two or more"),
     ("markup:a@x ** 2", "only numbers"), ("'a' + markup:a@x", "only numbers"),
 ])
 def test_bad_formulas_are_refused(text, needle):
@@ -226,3 +228,33 @@ def test_bad_question_arguments_are_one_line(own):
     done = invoke("phase", f"{own}:nope", "--x", "scenario.seed=1:2:2", "--y",
                   "scenario.consumers=100:200:2")
     assert done.exit_code == 2 and "nope" in done.output
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.recursive(
+    st.sampled_from(["markup:a@x", "markup:a@y", "net_margin:b@x", "1.5", "2"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: f"min({', '.join(xs)})"),
+        inner.map(lambda x: f"-{x}"), inner.map(lambda x: f"abs({x})")),
+    max_leaves=8))
+def test_formulas_compute_what_python_would(text):
+    if "@" not in text:
+        text = f"({text}) + markup:a@x"
+    values = {"markup:a@x": 0.25, "markup:a@y": -1.75, "net_margin:b@x": 3.0}
+    e = parse_effect(text)
+    python = text
+    for ref, value in values.items():
+        python = python.replace(ref, f"({value!r})")
+    assert e.evaluate({r: values[str(r)] for r in e.refs}) == pytest.approx(eval(python))
+
+
+@pytest.mark.slow
+def test_dask_gives_the_same_verdicts_as_one_process(own):
+    q = pq.load(own)["mandate"]
+    kw = {"seeds": 2, "periods": 55, "overrides": {"scenario.consumers": 200}}
+    serial = pq.check([q], workers=1, **kw).claims[0]
+    dask = pq.check([q], workers=2, executor="dask", **kw).claims[0]
+    assert dask.per_seed == serial.per_seed
+    assert dask.placebo["criteria"][0]["per_seed"] == serial.placebo["criteria"][0]["per_seed"]

@@ -128,6 +128,8 @@ def _check(node: ast.AST, text: str, n_refs: int) -> None:
             and node.func.id in FUNCTIONS and node.args and not node.keywords:
         if node.func.id == "abs" and len(node.args) != 1:
             raise ExpressionError(f"{text!r}: abs takes one argument")
+        if node.func.id != "abs" and len(node.args) < 2:
+            raise ExpressionError(f"{text!r}: {node.func.id} takes two or more arguments")
         for arg in node.args:
             _check(arg, text, n_refs)
         return
