@@ -6,9 +6,14 @@ The core model is the part of premia that an agent-based modeller would write fi
 - consumers as agents: each period a consumer shops in category c with probability phi_c
   and picks one good by the consideration-weighted logit
   V_ij = alpha_i omega_c q_j + beta_c a_ik M_j - gamma_c g_i p_j, V_i0 = v0_c;
-- firms as agents with premia's costs, adaptive prices
-  p <- max(c, p exp(psi (u - u*))), accounts, and innovation/imitation (technology);
-- static culture (affinity and awareness do not move), no entry, exit or capacity growth.
+- firms as agents with premia's costs (labour x the region's wage + materials), adaptive
+  prices p <- max(c, p exp(psi (u - u*))) in every category, accounts, and
+  innovation/imitation (technology);
+- static culture (affinity and awareness do not move), no entry, exit or capacity growth,
+  identical firms within a declared group (no heterogeneity draws), no dividends.
+
+The twin is pinned to these rules: premia's Nash pricing with capacity, entry that pays
+its way and the public budget are not in it, and :func:`core_scenario` switches them off.
 
 :func:`core_scenario` turns ``minimal.toml`` into that core model for premia (so both read
 the same parameters), and :class:`CoreEconomy` is the Mesa model. Agents have a ``step``,
@@ -48,15 +53,17 @@ def core_scenario(consumers: int, periods: int, demand: str = "sampled",
         innovation: keep the phone makers' R&D (else rho = 0: deterministic).
     """
     raw = read_toml(shipped()["minimal"])
-    raw["scenario"].update(consumers=consumers, periods=periods, demand=demand)
+    raw["scenario"].update(consumers=consumers, periods=periods, demand=demand,
+                           pricing="adaptive")
     raw["consumers"]["network"] = "mixed"
     raw["event"] = []
     for culture in raw["culture"]:
         culture.update(STATIC_CULTURE)
     for category in raw["category"]:
-        category.update(entry_push=0.0, entry_sensitivity=0.0, capacity_growth=0.0)
+        category.update(entry_rate=0.0, capacity_growth=0.0)
     for group in raw["firms"]:
         group["cash"] = 1.0e12  # nobody exits
+        group["heterogeneity"] = 0.0
         if not innovation:
             group["rd_intensity"] = 0.0
     return validate_raw(raw, "core")
@@ -87,8 +94,11 @@ class Firm(mesa.Agent):
     def refresh(self) -> None:
         """Unit cost, quality, meaning, capacity and effective cost (DESIGN §1.2)."""
         cat, m = self.cat, self.modern_share
-        base = (1.0 - m) * cat.hand_cost + m * cat.machine_cost
-        self.unit_cost = base * math.exp(-cat.tech_cost_elasticity * self.tech)
+        labour = (1.0 - m) * cat.labour_hand + m * cat.labour_machine
+        materials = (1.0 - m) * cat.hand_materials + m * cat.machine_materials
+        wage = self.model.wage[self.region]
+        self.unit_cost = (labour * wage + materials) * math.exp(
+            -cat.tech_cost_elasticity * self.tech)
         self.quality = self.tech + (1.0 - m) * cat.hand_quality + m * cat.machine_quality
         capital = self.model.capital.get(cat.culture, 0.0)
         self.meaning = capital * (1.0 - cat.authenticity_loss * m) * self.right
@@ -189,6 +199,7 @@ class CoreEconomy(mesa.Model):
         self.weight = sc.scenario.population / sc.scenario.consumers
         self.capital = {k.id: k.capital for k in sc.culture}
         self.transport = [r.transport for r in sc.region]
+        self.wage = [r.wage for r in sc.region]
         cat_index = {c.id: i for i, c in enumerate(sc.category)}
         reg_index = {r.id: i for i, r in enumerate(sc.region)}
         for g in sc.firms:

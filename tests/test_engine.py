@@ -86,16 +86,20 @@ def test_modern_share_lowers_unit_cost_and_authenticity():
     rows = []
     for m in (0.0, 0.25, 0.5, 1.0):
         f.modern_share[craft] = m
-        costs.refresh(f, p, np.zeros(0))
+        costs.refresh(f, p, np.zeros(0), eco.state.capital)
         rows.append((f.unit_cost[craft[0]], f.authenticity[craft[0]], f.meaning[craft[0]],
                      f.capacity[craft[0]]))
     unit, auth, meaning, capacity = map(np.array, zip(*rows, strict=True))
     assert np.all(np.diff(unit) < 0) and np.all(np.diff(auth) < 0)
     assert np.all(np.diff(meaning) < 0) and np.all(np.diff(capacity) > 0)
-    # the closed forms of DESIGN §1.2 with minimal's embroidery parameters
-    np.testing.assert_allclose(unit, [300.0, 240.0, 180.0, 60.0])
+    # the closed forms of DESIGN §1.2 with minimal's embroidery parameters: labour
+    # 0.08 (hand) and 0.004 (machine) worker-months at the craft region's wage of 2500,
+    # materials 100 and 40, scaled by the firm's own cost factor
+    z = f.cost_factor[craft[0]]
+    np.testing.assert_allclose(unit, z * np.array([300.0, 237.5, 175.0, 50.0]), rtol=1e-12)
     np.testing.assert_allclose(auth, [1.0, 0.8, 0.6, 0.2])
-    np.testing.assert_allclose(capacity, 300.0 * np.array([1.0, 3.25, 5.5, 10.0]))
+    np.testing.assert_allclose(capacity, f.hand_capacity[craft[0]]
+                               * np.array([1.0, 3.25, 5.5, 10.0]), rtol=1e-12)
 
 
 def test_markup_column_is_price_over_cost():

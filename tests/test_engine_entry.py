@@ -11,6 +11,13 @@ from premia.loading import read_toml, validate_raw
 from premia.model.engine import Economy
 
 
+def steady_entry(category: str, rate: float) -> dict[str, float]:
+    """Overrides under which about ``rate`` entrants a month arrive whatever entry is worth
+    (a valuation spread so wide that the logistic sits at one half)."""
+    return {f"category.{category}.entry_rate": 2.0 * rate,
+            f"category.{category}.entry_spread": 100.0}
+
+
 def test_bankrupt_firm_exits_after_trading_its_last_period():
     eco = Economy(small(periods=4, drop_events=True), 1)
     eco.step()
@@ -26,7 +33,8 @@ def test_bankrupt_firm_exits_after_trading_its_last_period():
 
 
 def test_full_solvent_firms_grow_capacity():
-    over = {"category.embroidery.capacity_growth": 0.1, "firms.2.capacity": 20.0}
+    over = {"category.embroidery.capacity_growth": 0.1, "firms.2.capacity": 20.0,
+            "firms.2.heterogeneity": 0.0, "category.goods.entry_rate": 0.0}
     eco = Economy(small(periods=6, drop_events=True, overrides=over), 1)
     eco.run()
     firms = eco.recorder.tables()["firms"].to_pandas()
@@ -39,7 +47,7 @@ def test_full_solvent_firms_grow_capacity():
 
 @pytest.mark.parametrize("home_share", [0.0, 1.0])
 def test_culture_entrants_are_imitators_unless_from_home(home_share):
-    over = {"category.embroidery.entry_push": 3.0, "category.embroidery.entry_home_share":
+    over = {**steady_entry("embroidery", 3.0), "category.embroidery.entry_home_share":
             home_share, "category.embroidery.imitator_right": 0.3,
             "category.embroidery.imitator_modern_share": 0.9}
     res = premia.simulate(small(periods=6, drop_events=True, overrides=over), seed=2)
@@ -61,15 +69,22 @@ def test_culture_entrants_are_imitators_unless_from_home(home_share):
         assert (entrants.modern_share == 0.0).all()
 
 
-def test_entrants_bring_the_category_mean_initial_cash():
-    over = {"category.goods.entry_push": 2.0, "category.goods.fixed_cost": 0.0,
-            "category.goods.defect_rate": 0.0, "region.coast.transport": 0.0}
-    eco = Economy(small(periods=3, drop_events=True, overrides=over), 3)
-    eco.step()
+def test_entrants_bring_the_declared_mean_cash_and_pay_their_share_of_the_sunk_cost():
+    over = {**steady_entry("goods", 2.0), "category.goods.entry_cost": 1.0e5,
+            "category.goods.capacity_cost": 10.0, "category.goods.entry_subsidy": 0.25}
+    sc = small(periods=4, drop_events=True, overrides=over)
+    eco = Economy(sc, 3)
     f = eco.state.firms
-    new = f.alive & (f.firm_id >= 35)
-    assert new.sum() > 0
-    np.testing.assert_allclose(f.cash[new], 1.0e6)
+    declared = f.cash[f.alive & (f.category == 0)].mean()
+    eco.run()
+    firms = eco.recorder.tables()["firms"].to_pandas()
+    first = firms[firms.firm >= 35].groupby("firm").head(1)
+    assert len(first) > 0
+    sunk = 1.0e5 + 10.0 * first.capacity
+    np.testing.assert_allclose(first.investment, 0.75 * sunk, rtol=1e-12)
+    np.testing.assert_allclose(first.injection - first.investment, declared, rtol=1e-12)
+    np.testing.assert_allclose(first.cash, first.injection - first.investment + first.profit
+                               - first.dividends, rtol=1e-12)
 
 
 def test_overcapacity_is_capacity_over_demand():
@@ -81,21 +96,24 @@ def test_overcapacity_is_capacity_over_demand():
 
 
 def test_region_mean_income_adds_up():
-    """mean income = base + wage x employed share (of the household sample) + transfers."""
+    """mean income = base + wage x employed share (of the household sample) + (dividends
+    + creator income) / households."""
     over = {"region.city.income_sigma": 0.0, "region.village.income_sigma": 0.0}
     sc = small("content", periods=6, overrides=over)
     res = premia.simulate(sc, seed=8)
     firms, reg, cr = res.firms, res.regions, res.creators
     regions = {r.id: r for r in sc.region}
-    profits = firms.assign(p=firms.profit.clip(lower=0)).groupby(["period", "region"]).p.sum()
+    dividends = firms.groupby(["period", "region"]).dividends.sum()
     for _, row in reg.iterrows():
         r = regions[row.region]
         employed = np.floor(min(row.jobs / r.households, 1.0) * 1000 + 0.5) / 1000
         creator = cr[cr.period == row.period].income.sum() if row.region == "village" else 0.0
-        owners = r.owner_share * profits.get((row.period, row.region), 0.0)
+        owners = dividends.get((row.period, row.region), 0.0)
         expected = r.base_income + r.wage * employed + (owners + creator) / r.households
         assert row.mean_income == pytest.approx(expected, rel=1e-9)
+        assert row.dividend_income == pytest.approx(owners, rel=1e-12)
     assert (reg.query("region == 'village'").jobs > 0).all()
+    assert (firms.dividends > 0).any()
 
 
 def test_creator_income_is_followers_plus_commission():
@@ -117,7 +135,8 @@ def test_two_cultures_with_one_home_region():
     raw = read_toml(DATA / "content.toml")
     raw["culture"].append({"id": "dong", "home": "village"})
     raw["category"].append({"id": "drums", "kind": "culture", "culture": "dong",
-                            "entry_push": 2.0, "entry_home_share": 1.0})
+                            "entry_rate": 4.0, "entry_spread": 100.0,
+                            "entry_home_share": 1.0})
     raw["firms"].append({"category": "drums", "region": "village", "count": 2})
     raw["scenario"].update(periods=4, consumers=300)
     res = premia.simulate(validate_raw(raw), seed=1)
@@ -129,14 +148,13 @@ def test_two_cultures_with_one_home_region():
 
 def test_a_category_that_died_out_does_not_crash_entry():
     """All goods firms go bankrupt and phone entrants reuse their slots: entry into goods
-    (entry_push > 0) must not crash for want of a firm to copy, and entrants keep coming
-    from the declared firms' template (here with the same hopeless cash)."""
-    over = {"firms.0.cash": -1.0e9, "category.goods.entry_push": 1.0,
-            "category.phones.entry_push": 3.0}
+    must not crash for want of a firm to copy, and entrants keep coming from the declared
+    firms' template (here with the same hopeless cash)."""
+    over = {"firms.0.cash": -1.0e9, **steady_entry("goods", 1.0), **steady_entry("phones", 3.0)}
     res = premia.simulate(small(periods=10, drop_events=True, overrides=over), seed=0)
     assert_sane(res)
     goods = res.categories.query("category == 'goods'")
-    assert goods.firms_alive.iloc[0] == 10
+    assert goods.firms_alive.iloc[0] >= 10  # the ten declared firms and this month's entrants
     initial = set(res.firms.query("period == 0 and category == 'goods'").firm)
     later = res.firms.query("category == 'goods' and period > 1")
     assert len(later) and not later.firm.isin(initial).any()

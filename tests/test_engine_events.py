@@ -17,14 +17,17 @@ def _firms(res, category):
 
 
 def test_modernize_sets_modern_share_from_its_period():
-    res = premia.simulate(small(periods=6, overrides={"event.0.at": 3}), seed=1)
+    """Unit cost = labour per unit x the region's wage + materials: 0.08 x 2500 + 100 by
+    hand, 0.004 x 2500 + 40 by machine (identical firms: no heterogeneity)."""
+    over = {"event.0.at": 3, "firms.2.heterogeneity": 0.0}
+    res = premia.simulate(small(periods=6, overrides=over), seed=1)
     craft = _firms(res, "embroidery")
     before, after = craft[craft.period < 3], craft[craft.period >= 3]
     assert (before.modern_share == 0.0).all() and (after.modern_share == 1.0).all()
     np.testing.assert_allclose(after.authenticity, 0.2)
     assert (before.authenticity == 1.0).all()
-    np.testing.assert_allclose(after.unit_cost, 60.0)
-    assert (before.unit_cost == 300.0).all()
+    np.testing.assert_allclose(after.unit_cost, 50.0, rtol=1e-12)
+    np.testing.assert_allclose(before.unit_cost, 300.0, rtol=1e-12)
     assert after.capacity.min() == pytest.approx(10 * before.capacity.max())
 
 
@@ -36,8 +39,9 @@ def test_modernize_limited_to_a_region_leaves_others_alone():
 
 
 def test_merge_markets_puts_goods_in_one_choice_set_without_culture_term(watch):
-    sc = small(periods=4, consumers=300, drop_events=True, events=[
-        {"at": 2, "kind": "merge_markets", "category": "embroidery", "into": "goods"}])
+    sc = small(periods=4, consumers=300, drop_events=True,
+               overrides={"category.goods.entry_rate": 0.0}, events=[
+                   {"at": 2, "kind": "merge_markets", "category": "embroidery", "into": "goods"}])
     eco = watch(sc, 1)
     eco.run()
     before, merged = eco.periods[1].offer, eco.periods[2].offer
@@ -64,16 +68,27 @@ def test_merge_markets_puts_goods_in_one_choice_set_without_culture_term(watch):
     assert emb.consumer_surplus.loc[2] == 0.0 and emb.consumer_surplus.loc[1] > 0
 
 
-def test_subsidy_brings_entrants_after_its_period():
-    base = {"category.goods.entry_push": 0.0}
+def test_entry_subsidy_brings_entrants_after_its_period_and_the_public_pays():
+    """A sunk cost no entrant would pay keeps the market closed; a subsidy paying all of
+    it from period 3 opens it, and the public table records what it paid."""
+    base = {"category.goods.entry_rate": 4.0, "category.goods.entry_cost": 1.0e12,
+            "category.goods.entry_spread": 0.01, "category.goods.capacity_cost": 0.0}
     quiet = premia.simulate(small(periods=8, overrides=base, drop_events=True), seed=2)
     pushed = premia.simulate(small(periods=8, overrides=base, drop_events=True, events=[
-        {"at": 3, "kind": "subsidy", "category": "goods", "push": 4.0}]), seed=2)
+        {"at": 3, "kind": "subsidy", "category": "goods", "share": 1.0,
+         "account": "coast"}]), seed=2)
     q = quiet.categories.query("category == 'goods'").firms_alive.to_numpy()
     p = pushed.categories.query("category == 'goods'").firms_alive.to_numpy()
     assert (q == 10).all()
-    assert (p[:4] == 10).all() and p[-1] > 15
-    assert np.all(np.diff(p) >= 0)
+    assert (p[:3] == 10).all() and p[-1] > 15
+    entrants = pushed.categories.query("category == 'goods'").entrants.to_numpy()
+    public = pushed.public
+    assert set(public.instrument) == {"entry_subsidy"} and set(public.account) == {"coast"}
+    paid = public.groupby("period").spending.sum()
+    np.testing.assert_allclose(paid.to_numpy(),
+                               1.0e12 * entrants[entrants > 0], rtol=1e-12)
+    assert quiet.public.empty and list(quiet.public.columns) == [
+        "period", "account", "instrument", "target", "spending"]
 
 
 def test_patent_event_shortens_protection():
@@ -93,8 +108,14 @@ def test_patent_event_shortens_protection():
 
 
 def test_shock_multiplies_demand_in_its_period():
+    """Prices set from last month's utilisation (adaptive) do not react within the month,
+    so demand doubles with the purchase rate."""
+    over = {"category.phones.pricing": "adaptive", "category.goods.entry_rate": 0.0,
+            "category.phones.entry_rate": 0.0}
+
     def demand(events):
-        res = premia.simulate(small(periods=4, drop_events=True, events=events), seed=3)
+        res = premia.simulate(small(periods=4, drop_events=True, overrides=over,
+                                    events=events), seed=3)
         return res.categories.set_index(["period", "category"]).demand
 
     plain = demand([])

@@ -100,7 +100,7 @@ def test_unknown_metric_is_one_line_and_writes_nothing(tmp_path):
 def test_sensitivity_command_writes_its_outputs(tmp_path):
     out = tmp_path / "sens"
     res = invoke("sensitivity", MINIMAL, "--metric", "markup:embroidery", "--method", "morris",
-                 "--n", "2", "--range", "category.embroidery.hand_cost=200:400",
+                 "--n", "2", "--range", "category.embroidery.hand_materials=200:400",
                  "--executor", "serial", "--out", out, *SMALL)
     assert res.exit_code == 0, res.output
     assert "mu_star" in res.stdout
@@ -110,7 +110,7 @@ def test_sensitivity_command_writes_its_outputs(tmp_path):
 def test_phase_bad_input(tmp_path):
     one_line_error(invoke("phase", "C99", "--x", "a.b.c=0:1:2", "--y", "d.e.f=0:1:2"),
                    "unknown claim")
-    one_line_error(invoke("phase", "C4", "--x", "category.nope.hand_cost=0:1:2", "--y",
+    one_line_error(invoke("phase", "C4", "--x", "category.nope.hand_materials=0:1:2", "--y",
                           "culture.miao.decay=0:1:2", "--out", tmp_path / "p"), "nope")
     one_line_error(invoke("phase", "C4", "--x", "a=0:1", "--y", "b=0:1:2"), "--x")
     assert not (tmp_path / "p").exists()

@@ -20,7 +20,7 @@ from premia.experiments.sweep import derive_seed, plan
 def test_grid_is_evenly_spaced_and_integral_when_the_ends_are():
     assert parse_grid("category.phones.patent_length=6:18:3").values == (6, 12, 18)
     assert parse_grid("culture.miao.decay=0:0.02:5").values == (0.0, 0.005, 0.01, 0.015, 0.02)
-    assert parse_grid("category.goods.machine_cost=40:50:4").values == pytest.approx(
+    assert parse_grid("category.goods.machine_materials=40:50:4").values == pytest.approx(
         (40.0, 43.3333333333, 46.6666666667, 50.0))
     assert parse_grid("x.y.z=3:3:1").values == (3,)
 

@@ -28,7 +28,7 @@ def fake_claim(monkeypatch):
     def run_claim(claim_id, seeds=10, overrides=None, workers=1, periods=None):
         calls.append(dict(overrides))
         x = overrides["category.embroidery.authenticity_loss"]
-        y = overrides["category.embroidery.hand_cost"]
+        y = overrides["category.embroidery.hand_materials"]
         effect = y / 100.0 - 4.0 * x           # holds (effect > 0) above the line y = 400x
         return FakeResult(effect, "holds" if effect > 0 else "fails", seeds)
 
@@ -45,7 +45,7 @@ def test_boundary_marks_cells_next_to_another_verdict():
 
 def test_phase_grid_verdicts_boundary_and_outputs(tmp_path, fake_claim):
     x = parse_grid("category.embroidery.authenticity_loss=0:1:3")
-    y = parse_grid("category.embroidery.hand_cost=100:300:3")
+    y = parse_grid("category.embroidery.hand_materials=100:300:3")
     res = phase("C4", x, y, seeds=2, executor="serial", out=tmp_path)
     assert len(fake_claim) == 9
     cells = res.cells.set_index([x.path, y.path])
@@ -64,7 +64,7 @@ def test_phase_grid_verdicts_boundary_and_outputs(tmp_path, fake_claim):
     assert "Boundary cells" in (tmp_path / "phase-C4.md").read_text()
 
     again = phase("C4", "category.embroidery.authenticity_loss=0:1:3",
-                  "category.embroidery.hand_cost=100:300:3", seeds=2, executor="serial",
+                  "category.embroidery.hand_materials=100:300:3", seeds=2, executor="serial",
                   out=tmp_path)
     assert len(fake_claim) == 9, "cached cells were recomputed"
     pd.testing.assert_frame_equal(again.cells, res.cells)

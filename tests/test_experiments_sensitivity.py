@@ -12,7 +12,7 @@ from premia.experiments.sensitivity import SensitivityError, sensitivity
 from premia.results import Results
 
 SMALL = {"scenario.periods": 3, "scenario.consumers": 100}
-RANGES = {"category.goods.machine_cost": (40.0, 60.0),
+RANGES = {"category.goods.machine_materials": (40.0, 60.0),
           "culture.miao.decay": (0.0, 0.02),
           "category.embroidery.authenticity_loss": (0.2, 1.0)}
 
@@ -50,9 +50,9 @@ def test_morris_ranks_it_first_too():
 
 def test_a_named_metric_runs_and_failures_are_reported():
     res = sensitivity(MINIMAL, "markup:embroidery",
-                      {"category.embroidery.hand_cost": (200.0, 400.0)}, method="morris",
+                      {"category.embroidery.hand_materials": (200.0, 400.0)}, method="morris",
                       n=2, overrides=SMALL, executor="serial")
-    assert res.indices.parameter.tolist() == ["category.embroidery.hand_cost"]
+    assert res.indices.parameter.tolist() == ["category.embroidery.hand_materials"]
     with pytest.raises(SensitivityError, match="runs failed"):
         sensitivity(MINIMAL, decay_only, {"scenario.max_firms": (1.0, 2.0)}, method="morris",
                     n=2, overrides=SMALL, executor="serial")

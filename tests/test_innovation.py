@@ -82,7 +82,8 @@ def test_no_rd_means_no_technical_change():
 
 
 def test_entrant_starts_with_best_off_patent_technology():
-    overrides = {"category.phones.entry_push": 3.0, "category.phones.patent_length": 2}
+    overrides = {"category.phones.entry_rate": 6.0, "category.phones.entry_spread": 100.0,
+                 "category.phones.patent_length": 2}
     eco = Economy(small("tech_duopoly", periods=10, overrides=overrides), 3)
     eco.step()
     f, mk = eco.state.firms, eco.state.markets

@@ -105,7 +105,7 @@ def test_excess_capacity_drives_commodity_price_to_unit_cost():
     """Chronic overcapacity: price falls to unit production cost; net margin turns negative."""
     sc = small(periods=40, consumers=400, drop_events=True,
                overrides={"firms.0.capacity": 2.0e5, "firms.0.cash": 1.0e9,
-                          "category.goods.entry_push": 0.0})
+                          "category.goods.entry_rate": 0.0})
     eco = Economy(sc, 4)
     start = None
     goods = None
@@ -127,9 +127,10 @@ def test_excess_capacity_drives_commodity_price_to_unit_cost():
 
 
 def test_scarce_capacity_keeps_prices_above_cost():
-    """Handmade capacity well below demand: the price rises above its initial level."""
+    """Adaptive pricing, handmade capacity well below demand: the price rises above its
+    initial level at the rule's speed."""
     sc = small(periods=24, consumers=400, drop_events=True,
-               overrides={"firms.2.capacity": 20.0})
+               overrides={"firms.2.capacity": 20.0, "category.embroidery.pricing": "adaptive"})
     eco = Economy(sc, 4)
     eco.step()
     f = eco.state.firms
@@ -143,7 +144,7 @@ def test_scarce_capacity_keeps_prices_above_cost():
 
 def test_event_at_period_zero_that_raises_costs_does_not_leave_prices_below_cost():
     """Modernizing at t = 0 when machine work costs more than handwork (found by hypothesis)."""
-    sc = small(periods=2, overrides={"category.embroidery.hand_cost": 1.0, "event.0.at": 0})
+    sc = small(periods=2, overrides={"category.embroidery.hand_materials": 1.0, "event.0.at": 0})
     eco = Economy(sc, 0)
     eco.step()
     f = eco.state.firms

@@ -20,7 +20,7 @@ def fl(lo: float, hi: float) -> st.SearchStrategy[float]:
 SHARE = fl(0.0, 1.0)
 FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "scenario.population": fl(1.0, 1e10),
-    "scenario.pricing": st.sampled_from(["adaptive", "nash"]),
+    "scenario.pricing": st.sampled_from(["by_kind", "adaptive", "nash"]),
     "scenario.demand": st.sampled_from(["expected", "sampled"]),
     "consumers.income_mean": fl(1.0, 1e7),
     "consumers.income_sigma": fl(0.0, 3.0),
@@ -54,12 +54,20 @@ for cat in ("goods", "phones", "embroidery"):
         f"category.{cat}.outside_utility": fl(-50.0, 50.0),
         f"category.{cat}.quality_weight": fl(0.0, 100.0),
         f"category.{cat}.price_weight": fl(1e-6, 100.0),
-        f"category.{cat}.machine_cost": fl(1e-3, 1e7),
-        f"category.{cat}.hand_cost": fl(1e-3, 1e7),
+        f"category.{cat}.pricing": st.sampled_from(["adaptive", "nash"]),
+        f"category.{cat}.machine_materials": fl(0.0, 1e7),
+        f"category.{cat}.hand_materials": fl(0.0, 1e7),
+        f"category.{cat}.labour_hand": fl(0.0, 100.0),
         f"category.{cat}.defect_rate": fl(0.0, 0.9),
         f"category.{cat}.fixed_cost": fl(0.0, 1e6),
-        f"category.{cat}.entry_push": fl(0.0, 100.0),
-        f"category.{cat}.entry_sensitivity": fl(0.0, 1000.0),
+        f"category.{cat}.entry_rate": fl(0.0, 100.0),
+        f"category.{cat}.entry_cost": fl(0.0, 1e12),
+        f"category.{cat}.capacity_cost": fl(0.0, 1e9),
+        f"category.{cat}.entry_spread": fl(1e-3, 100.0),
+        f"category.{cat}.discount_rate": fl(1e-4, 1.0),
+        f"category.{cat}.entry_horizon": st.integers(1, 2400),
+        f"category.{cat}.entry_subsidy": SHARE,
+        f"category.{cat}.machine_capital": fl(0.0, 1e9),
         f"category.{cat}.price_speed": fl(0.0, 5.0),
         f"category.{cat}.initial_markup": fl(0.0, 100.0),
         f"category.{cat}.capacity_growth": SHARE,
@@ -84,6 +92,7 @@ for i in range(3):
         f"firms.{i}.cash": fl(-1e12, 1e12),
         f"firms.{i}.markup": fl(0.0, 100.0),
         f"firms.{i}.rd_intensity": SHARE,
+        f"firms.{i}.heterogeneity": SHARE,
     })
 
 
@@ -116,13 +125,20 @@ EVENTS = st.one_of(
                                 "until": at + u}, st.integers(0, 6), fl(0.0, 1e12),
               st.integers(0, 5)),
     st.builds(lambda at: {"at": at, "kind": "creator", "creator": "weaver"}, st.integers(0, 6)),
-    st.builds(lambda at, push: {"at": at, "kind": "subsidy", "category": "goods",
-                                "push": push}, st.integers(0, 6), fl(0.0, 100.0)),
+    st.builds(lambda at, share, target: {"at": at, "kind": "subsidy", "category": "goods",
+                                         "share": share, "target": target},
+              st.integers(0, 6), SHARE, st.sampled_from(["entry", "machines"])),
+    st.builds(lambda at, b, acc: {"at": at, "kind": "heritage", "culture": "miao",
+                                  "budget": b, "account": acc},
+              st.integers(0, 6), fl(0.0, 1e12), st.sampled_from(["national", "village"])),
+    st.builds(lambda at, share, paid: {"at": at, "kind": "modernize", "category": "embroidery",
+                                       "share": share, "paid_by": paid},
+              st.integers(0, 6), SHARE, st.sampled_from(["workshops", "budget"])),
     st.builds(lambda at, f: {"at": at, "kind": "shock", "category": "embroidery",
                              "factor": f}, st.integers(0, 6), fl(1e-3, 100.0)),
 )
 CONTENT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
-    "scenario.pricing": st.sampled_from(["adaptive", "nash"]),
+    "scenario.pricing": st.sampled_from(["by_kind", "adaptive", "nash"]),
     "scenario.demand": st.sampled_from(["expected", "sampled"]),
     "consumers.network": st.sampled_from(["mixed", "small_world"]),
     "consumers.network_degree": st.integers(2, 200),
@@ -139,7 +155,11 @@ CONTENT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "culture.miao.media_efficiency": SHARE,
     "culture.miao.awareness_elsewhere": SHARE,
     "category.embroidery.culture_weight": fl(0.0, 100.0),
-    "category.embroidery.entry_push": fl(0.0, 100.0),
+    "category.embroidery.entry_rate": fl(0.0, 100.0),
+    "category.embroidery.entry_spread": fl(1e-3, 100.0),
+    "category.embroidery.machine_capital": fl(0.0, 1e6),
+    "culture.miao.heritage_efficiency": SHARE,
+    "firms.1.heterogeneity": SHARE,
     "category.embroidery.entry_home_share": SHARE,
     "category.embroidery.imitator_right": SHARE,
     "region.village.owner_share": SHARE,
@@ -181,7 +201,8 @@ def structures(draw) -> dict[str, Any]:
     for i in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(kinds))
         cat = {"id": f"c{i}", "kind": kind, "culture_weight": draw(fl(0.0, 5.0)),
-               "entry_push": draw(fl(0.0, 2.0)), "entry_sensitivity": draw(fl(0.0, 5.0)),
+               "entry_rate": draw(fl(0.0, 2.0)), "entry_spread": draw(fl(0.01, 5.0)),
+               "entry_cost": draw(fl(0.0, 1e6)), "capacity_cost": draw(fl(0.0, 100.0)),
                "fixed_cost": draw(fl(0.0, 5.0)), "price_weight": draw(fl(1e-3, 0.1))}
         if kind in ("culture", "hybrid"):
             cat["culture"] = draw(st.sampled_from(cultures))["id"]
@@ -211,7 +232,7 @@ def structures(draw) -> dict[str, Any]:
         e: dict[str, Any] = {"at": at, "kind": kind}
         if kind in ("shock", "subsidy", "patent"):
             e["category"] = draw(st.sampled_from(categories))["id"]
-            e.update({"shock": {"factor": 2.0}, "subsidy": {"push": 1.0},
+            e.update({"shock": {"factor": 2.0}, "subsidy": {"share": 0.5},
                       "patent": {"length": 0}}[kind])
         elif kind == "modernize":
             e["category"] = draw(st.sampled_from(culture_cats))
@@ -228,7 +249,7 @@ def structures(draw) -> dict[str, Any]:
     return {
         "scenario": {"name": "random", "periods": draw(st.integers(1, 6)),
                      "consumers": draw(st.integers(10, 200)), "max_firms": 60,
-                     "pricing": draw(st.sampled_from(["adaptive", "nash"])),
+                     "pricing": draw(st.sampled_from(["by_kind", "adaptive", "nash"])),
                      "demand": draw(st.sampled_from(["expected", "sampled"]))},
         "consumers": {"network": draw(st.sampled_from(["mixed", "small_world"])),
                       "halo": 0.0 if shared_home else draw(fl(0.0, 3.0))},
@@ -241,11 +262,11 @@ def structures(draw) -> dict[str, Any]:
 @given(raw=structures(), seed=st.integers(0, 2**32))
 def test_random_economies_built_from_scratch_run_cleanly(raw, seed):
     stocked = {g["category"] for g in raw["firms"]}
-    subsidised = {e["category"] for e in raw["event"] if e["kind"] == "subsidy"}
     orphans = [c["id"] for c in raw["category"] if c["id"] not in stocked
-               and (c["entry_push"] > 0 or c["id"] in subsidised)]
-    if orphans:  # entrants with no firm to copy: a one-line validation error
-        with pytest.raises(ScenarioError, match=rf"category\.({'|'.join(orphans)}) has entrants"):
+               and c["entry_rate"] > 0]
+    if orphans:  # entrants with no declared firms to take practice from: a one-line error
+        with pytest.raises(ScenarioError,
+                           match=rf"category\.({'|'.join(orphans)}) has entry_rate > 0"):
             validate_raw(raw, "random.toml")
         return
     sc = validate_raw(raw, "random.toml")

@@ -97,14 +97,33 @@ def test_scenario_hash_is_stable_and_sensitive():
 
 def test_entrants_without_a_firm_to_copy_are_a_validation_error():
     raw = read_toml(MINIMAL)
-    raw["category"].append({"id": "tablets", "kind": "technology", "entry_push": 1.0})
-    with pytest.raises(ScenarioError, match=r"category\.tablets has entrants"):
+    raw["category"].append({"id": "tablets", "kind": "technology", "entry_rate": 1.0})
+    with pytest.raises(ScenarioError, match=r"category\.tablets has entry_rate > 0 but no"):
         validate_raw(raw, "x.toml")
-    raw["category"][-1]["entry_push"] = 0.0
+    raw["category"][-1]["entry_rate"] = 0.0
     validate_raw(raw, "x.toml")  # a category nobody enters may stay empty
-    raw["event"].append({"at": 2, "kind": "subsidy", "category": "tablets", "push": 2.0})
-    with pytest.raises(ScenarioError, match=r"category\.tablets has entrants"):
+
+
+@pytest.mark.parametrize(("field", "hint"), [
+    ("hand_cost", "hand_materials"), ("machine_cost", "machine_materials"),
+    ("entry_push", "entry_subsidy"), ("entry_sensitivity", "entry_rate")])
+def test_replaced_fields_name_their_replacement(field, hint):
+    raw = read_toml(MINIMAL)
+    raw["category"][0][field] = 1.0
+    with pytest.raises(ScenarioError, match=rf"category\.goods: {field} is no longer a "
+                       rf"field: .*{hint}"):
         validate_raw(raw, "x.toml")
+
+
+def test_an_account_must_be_national_or_a_region():
+    raw = read_toml(MINIMAL)
+    raw["event"].append({"at": 2, "kind": "media", "culture": "miao", "budget": 1.0,
+                         "account": "mars"})
+    with pytest.raises(ScenarioError, match=r"event\.1\.account names unknown account "
+                       r"'mars' \(known: coast, guizhou, national\)"):
+        validate_raw(raw, "x.toml")
+    raw["event"][-1]["account"] = "guizhou"
+    validate_raw(raw, "x.toml")
 
 
 @pytest.mark.parametrize("name", sorted(shipped()))

@@ -53,4 +53,6 @@ def simulate(scenario: Scenario, seed: int | None = None,
         "versions": versions(),
         "wall_time_s": time.perf_counter() - start,
     }
-    return Results(tables=economy.recorder.tables(), meta=meta)
+    tables = economy.recorder.tables()
+    tables["public"] = economy.budget.table()
+    return Results(tables=tables, meta=meta)

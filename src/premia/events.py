@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
+_Account = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40,
+                                description="public account that pays: national or a region id")]
 
 
 class _Event(BaseModel):
@@ -27,12 +29,20 @@ class _Event(BaseModel):
 
 
 class Modernize(_Event):
-    """Force a modern share on a category's firms ("let the backward face elimination")."""
+    """Force a modern share on a category's firms ("let the backward face elimination").
+
+    The machines cost ``machine_capital`` of the category per unit of machine capacity
+    bought, paid by the workshops or by a public account.
+    """
 
     kind: Literal["modernize"]
     category: _Id
     share: float = Field(1.0, ge=0, le=1, description="modern share m imposed")
     region: _Id | None = Field(None, description="only firms of this region (default: all)")
+    paid_by: Literal["workshops", "budget"] = Field(
+        "workshops", description="who pays for the machines"
+    )
+    account: _Account = "national"
 
 
 class MergeMarkets(_Event):
@@ -50,9 +60,27 @@ class Media(_Event):
     culture: _Id
     budget: float = Field(ge=0, le=1e12, description="yuan per month")
     until: int | None = Field(None, ge=0, le=2400, description="last period (default: end)")
+    account: _Account = "national"
 
     @model_validator(mode="after")
     def _until_after_start(self) -> Media:
+        if self.until is not None and self.until < self.at:
+            raise ValueError(f"until={self.until} is before at={self.at}")
+        return self
+
+
+class Heritage(_Event):
+    """Spend a budget per period on a culture's cultural capital M_k (heritage work:
+    archives, training of artisans, museums), at the culture's ``heritage_efficiency``."""
+
+    kind: Literal["heritage"]
+    culture: _Id
+    budget: float = Field(ge=0, le=1e12, description="yuan per month")
+    until: int | None = Field(None, ge=0, le=2400, description="last period (default: end)")
+    account: _Account = "national"
+
+    @model_validator(mode="after")
+    def _until_after_start(self) -> Heritage:
         if self.until is not None and self.until < self.at:
             raise ValueError(f"until={self.until} is before at={self.at}")
         return self
@@ -66,11 +94,22 @@ class CreatorStart(_Event):
 
 
 class Subsidy(_Event):
-    """Set a category's capacity push (subsidised entrants per month)."""
+    """Pay a share of entrants' sunk cost (``target = "entry"``: subsidised capacity) or of
+    the machines that workshops choose to buy (``target = "machines"``)."""
 
     kind: Literal["subsidy"]
     category: _Id
-    push: float = Field(ge=0, le=100, description="sigma_c: entrants per month")
+    share: float = Field(ge=0, le=1, description="share of the cost paid by the account")
+    target: Literal["entry", "machines"] = Field("entry", description="what is subsidised")
+    account: _Account = "national"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced(cls, data: object) -> object:
+        if isinstance(data, dict) and "push" in data:
+            raise ValueError("push is no longer a field: a subsidy now pays a share of "
+                             "entrants' sunk cost (share, target = \"entry\")")
+        return data
 
 
 class Patent(_Event):
@@ -90,6 +129,6 @@ class Shock(_Event):
 
 
 Event = Annotated[
-    Modernize | MergeMarkets | Media | CreatorStart | Subsidy | Patent | Shock,
+    Modernize | MergeMarkets | Media | Heritage | CreatorStart | Subsidy | Patent | Shock,
     Field(discriminator="kind"),
 ]

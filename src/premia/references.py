@@ -44,7 +44,9 @@ def check_references(sc: Scenario) -> None:
     for i, g in enumerate(sc.firms):
         _known(f"firms.{i}.category", g.category, categories, "category")
         _known(f"firms.{i}.region", g.region, regions, "region")
+    accounts = regions | {"national"}
     for z in sc.creator:
+        _known(f"creator.{z.id}.account", z.account, accounts, "account")
         _known(f"creator.{z.id}.culture", z.culture, cultures, "culture")
         _known(f"creator.{z.id}.region", z.region, regions, "region")
         for g in z.cooperative:
@@ -71,6 +73,7 @@ def check_references(sc: Scenario) -> None:
         _known(f"{where}.region", getattr(e, "region", None), regions, "region")
         _known(f"{where}.culture", getattr(e, "culture", None), cultures, "culture")
         _known(f"{where}.creator", getattr(e, "creator", None), creators, "creator")
+        _known(f"{where}.account", getattr(e, "account", None), accounts, "account")
         if e.kind == "merge_markets":
             if kinds[e.category] not in ("culture", "hybrid"):
                 raise ValueError(f"{where}.category must be a culture or hybrid category")
@@ -79,10 +82,10 @@ def check_references(sc: Scenario) -> None:
 
 
 def _entry_templates(sc: Scenario) -> None:
-    """Entrants copy size and technology from a firm of their category: one must exist."""
+    """Entrants take their practice and technology from the declared firms of their
+    category: a category with entry needs at least one [[firms]] group."""
     stocked = {g.category for g in sc.firms}
-    pushed = {e.category for e in sc.event if e.kind == "subsidy" and e.push > 0 and e.enabled}
     for c in sc.category:
-        if c.id not in stocked and (c.entry_push > 0 or c.id in pushed):
-            raise ValueError(f"category.{c.id} has entrants (entry_push or a subsidy) but no "
-                             f"[[firms]] group for them to copy size and technology from")
+        if c.id not in stocked and c.entry_rate > 0:
+            raise ValueError(f"category.{c.id} has entry_rate > 0 but no [[firms]] group for "
+                             f"entrants to take their practice and technology from")

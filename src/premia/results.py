@@ -1,8 +1,9 @@
 """Results of one run: Arrow tables, pandas access, atomic Parquet I/O.
 
 A run directory holds ``firms.parquet``, ``categories.parquet``, ``cultures.parquet``,
-``regions.parquet``, ``creators.parquet`` and ``run.json`` (the scenario as run, seed,
-package versions and wall time).
+``regions.parquet``, ``creators.parquet``, ``public.parquet`` (public spending by account
+and instrument) and ``run.json`` (the scenario as run, seed, package versions and wall
+time).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("firms", "categories", "cultures", "regions", "creators")
+TABLES = ("firms", "categories", "cultures", "regions", "creators", "public")
 
 
 @dataclass
@@ -74,6 +75,10 @@ class Results:
     @classmethod
     def load(cls, directory: str | Path) -> Results:
         """Read a run directory written by :meth:`save`."""
+        from premia.model.budget import PUBLIC_SCHEMA
+
         d = Path(directory)
-        tables = {name: pq.read_table(d / f"{name}.parquet") for name in TABLES}
+        tables = {name: pq.read_table(d / f"{name}.parquet") for name in TABLES
+                  if name != "public" or (d / f"{name}.parquet").exists()}
+        tables.setdefault("public", PUBLIC_SCHEMA.empty_table())
         return cls(tables=tables, meta=json.loads((d / "run.json").read_text()))

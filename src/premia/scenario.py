@@ -58,8 +58,9 @@ class RunSettings(Strict):
     population: float = Field(
         1.0e6, gt=0, le=1e10, description="people the simulated consumers stand for"
     )
-    pricing: Literal["adaptive", "nash"] = Field(
-        "adaptive", description="price rule: utilisation-driven or Bertrand-Nash"
+    pricing: Literal["by_kind", "adaptive", "nash"] = Field(
+        "by_kind", description="default price rule of categories that set none: by_kind "
+        "(adaptive for commodity, nash for technology, culture, hybrid), adaptive or nash"
     )
     demand: Literal["expected", "sampled"] = Field(
         "expected", description="expected logit demand or one sampled choice per shopper"
@@ -136,9 +137,33 @@ class Culture(Strict):
     media_efficiency: float = Field(
         1.0e-6, ge=0, le=1, description="reach per yuan of media budget per consumer"
     )
+    heritage_efficiency: float = Field(
+        0.0, ge=0, le=1, description="cultural capital M_k gained per yuan of heritage spending"
+    )
 
 
 Kind = Literal["commodity", "technology", "culture", "hybrid"]
+Account = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40,
+                               description="public account that pays: national or a region id")]
+
+# fields that were replaced, with what replaced them (shown in the error for old files)
+REPLACED = {
+    "hand_cost": "unit cost is now labour_hand x the region's wage + hand_materials",
+    "machine_cost": "unit cost is now labour_machine x the region's wage + machine_materials",
+    "entry_push": "entry now pays its way: use entry_rate, entry_cost, capacity_cost and "
+                  "entry_subsidy (the share of the sunk cost paid by the public)",
+    "entry_sensitivity": "entry now responds to the expected value of entering: use "
+                         "entry_rate and entry_spread",
+}
+
+
+def refuse_replaced(data: object) -> object:
+    """Name the replacement of a field that older scenario files used."""
+    if isinstance(data, dict):
+        for key in data:
+            if key in REPLACED:
+                raise ValueError(f"{key} is no longer a field: {REPLACED[key]}")
+    return data
 
 
 class Category(Strict):
@@ -155,8 +180,15 @@ class Category(Strict):
     price_weight: float = Field(
         0.01, gt=0, le=100, description="gamma_c: utility per yuan for the mean consumer"
     )
-    hand_cost: float = Field(100.0, gt=0, le=1e7, description="c_hand: handmade unit cost")
-    machine_cost: float = Field(50.0, gt=0, le=1e7, description="c_machine: machine unit cost")
+    pricing: Literal["adaptive", "nash"] | None = Field(
+        None, description="price rule of this category (default: the scenario's rule)"
+    )
+    hand_materials: float = Field(
+        50.0, ge=0, le=1e7, description="non-labour cost of a handmade unit, yuan"
+    )
+    machine_materials: float = Field(
+        40.0, ge=0, le=1e7, description="non-labour cost of a machine-made unit, yuan"
+    )
     hand_quality: float = Field(0.0, ge=-100, le=100, description="q_hand")
     machine_quality: float = Field(0.0, ge=-100, le=100, description="q_machine")
     tech_cost_elasticity: float = Field(
@@ -188,11 +220,29 @@ class Category(Strict):
     price_speed: float = Field(0.05, ge=0, le=5, description="psi: adaptive price speed")
     target_utilization: Share = Field(0.85, description="u*: utilisation firms aim for")
     initial_markup: float = Field(0.2, ge=0, le=100, description="p/c - 1 at start and entry")
-    entry_push: float = Field(
-        0.0, ge=0, le=100, description="sigma_c: subsidised entrants per month"
+    entry_rate: float = Field(
+        0.0, ge=0, le=100, description="potential entrants per month (0: no entry)"
     )
-    entry_sensitivity: float = Field(
-        0.0, ge=0, le=1000, description="entrants per month per unit of recent net margin"
+    entry_cost: float = Field(
+        0.0, ge=0, le=1e12, description="S: sunk cost of entering (design, licences), yuan"
+    )
+    capacity_cost: float = Field(
+        0.0, ge=0, le=1e9, description="yuan per unit of monthly capacity built or added"
+    )
+    entry_spread: float = Field(
+        0.5, gt=0, le=100, description="spread of entrants' valuations, relative to the sunk cost"
+    )
+    discount_rate: float = Field(
+        0.01, gt=0, le=1, description="monthly discount rate of entrants' expected profits"
+    )
+    entry_horizon: int = Field(
+        60, ge=1, le=2400, description="months of profit an entrant counts on"
+    )
+    entry_subsidy: Share = Field(
+        0.0, description="s: share of entrants' sunk cost paid by the public account"
+    )
+    machine_capital: float = Field(
+        0.0, ge=0, le=1e9, description="yuan per unit of monthly machine capacity bought"
     )
     entry_home_share: Share = Field(
         1.0, description="share of entrants from the culture's home region"
@@ -206,6 +256,11 @@ class Category(Strict):
         0.0, ge=0, le=1, description="monthly capacity growth when utilisation is high"
     )
     growth_utilization: Share = Field(0.95, description="utilisation above which firms grow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced(cls, data: object) -> object:
+        return refuse_replaced(data)
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Category:
@@ -242,6 +297,10 @@ class FirmGroup(Strict):
     owner: str | None = Field(
         None, max_length=40, description="firms sharing an owner price jointly"
     )
+    heterogeneity: float = Field(
+        0.05, ge=0, le=1, description="log-sd of each firm's draws around the declared cost, "
+        "capacity and cash"
+    )
 
 
 class Creator(Strict):
@@ -267,6 +326,7 @@ class Creator(Strict):
     )
     commission: Share = Field(0.05, description="creator's share of cooperative revenue")
     income_per_follower: float = Field(0.01, ge=0, le=1e4, description="yuan/follower/month")
+    account: Account = Field("national", description="public account paying the promotion")
 
 
 class Scenario(Strict):

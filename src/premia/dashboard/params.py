@@ -18,8 +18,8 @@ from premia.scenario import Scenario
 
 # Which fields of which entity are "key" for a planner, by category kind.
 CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
-    "commodity": ("entry_push", "price_speed", "fixed_cost"),
-    "technology": ("patent_length", "imitation_productivity", "innovation_hi"),
+    "commodity": ("entry_subsidy", "price_speed", "fixed_cost"),
+    "technology": ("patent_length", "entry_cost", "imitation_productivity", "innovation_hi"),
     "culture": ("culture_weight", "authenticity_loss"),
     "hybrid": ("patent_length", "culture_weight"),
 }
@@ -28,8 +28,9 @@ CREATOR_FIELDS = ("quality", "promotion")
 EVENT_FIELDS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     "modernize": (events.Modernize, ("share", "at")),
     "media": (events.Media, ("budget",)),
+    "heritage": (events.Heritage, ("budget",)),
     "merge_markets": (events.MergeMarkets, ("at",)),
-    "subsidy": (events.Subsidy, ("push",)),
+    "subsidy": (events.Subsidy, ("share",)),
 }
 MAX_PARAMS = 14
 

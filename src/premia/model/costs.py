@@ -1,7 +1,10 @@
 """One cost and quality model for every firm (DESIGN §1.2).
 
-    c_f = [(1 - m_f) c_hand + m_f c_machine] * exp(-lambda_c T_f)     unit production cost
-          (lambda_c T_f capped at +-30)
+    L_f = [(1 - m_f) L_hand + m_f L_machine] * exp(-lambda_c T_f) * z_f    labour per unit
+    c_f = w_r L_f + [(1 - m_f) mat_hand + m_f mat_machine] * exp(-lambda_c T_f) * z_f
+                                                                      unit production cost
+          (w_r the wage of the firm's region, z_f the firm's own cost factor, drawn once
+          around 1; lambda_c T_f capped at +-30)
     q_f = T_f + (1 - m_f) q_hand + m_f q_machine                      quality
     A_f = 1 - theta_c m_f                                             authenticity
     M_f = M_k A_f I_f (+ creator uplift for cooperative goods)        perceived meaning
@@ -23,14 +26,25 @@ from premia.model.state import Firms, Params
 MAX_EXPONENT = 30.0  # |lambda T| is capped so extreme technology neither overflows nor zeroes cost
 
 
-def unit_cost(firms: Firms, p: Params) -> np.ndarray:
-    """Unit production cost c_f of every slot."""
+def efficiency(firms: Firms, p: Params) -> np.ndarray:
+    """exp(-lambda_c T_f) z_f: how technology and the firm's own cost factor scale inputs."""
+    exponent = np.clip(p.cat["tech_cost_elasticity"][firms.category] * firms.tech,
+                       -MAX_EXPONENT, MAX_EXPONENT)
+    return np.exp(-exponent) * firms.cost_factor
+
+
+def materials_per_unit(firms: Firms, p: Params) -> np.ndarray:
+    """Non-labour cost per unit: [(1 - m) mat_hand + m mat_machine] exp(-lambda T) z."""
     c = firms.category
     m = firms.modern_share
-    base = (1.0 - m) * p.cat["hand_cost"][c] + m * p.cat["machine_cost"][c]
-    exponent = np.clip(p.cat["tech_cost_elasticity"][c] * firms.tech, -MAX_EXPONENT,
-                       MAX_EXPONENT)
-    return base * np.exp(-exponent)
+    base = (1.0 - m) * p.cat["hand_materials"][c] + m * p.cat["machine_materials"][c]
+    return base * efficiency(firms, p)
+
+
+def unit_cost(firms: Firms, p: Params) -> np.ndarray:
+    """Unit production cost c_f = w_r L_f + materials per unit, for every slot."""
+    return (p.reg["wage"][firms.region] * labour_per_unit(firms, p)
+            + materials_per_unit(firms, p))
 
 
 def quality(firms: Firms, p: Params) -> np.ndarray:
@@ -45,16 +59,17 @@ def authenticity(firms: Firms, p: Params) -> np.ndarray:
     return 1.0 - p.cat["authenticity_loss"][firms.category] * firms.modern_share
 
 
-def meaning(firms: Firms, p: Params, uplift: np.ndarray) -> np.ndarray:
+def meaning(firms: Firms, p: Params, uplift: np.ndarray, capital: np.ndarray) -> np.ndarray:
     """Perceived cultural meaning M_f = M_k A_f I_f + uplift of the firm's creator.
 
     Args:
         firms: firm arrays (``authenticity`` must be current).
         p: parameters.
         uplift: per-creator content uplift of active creators (0 when inactive).
+        capital: cultural capital M_k of each culture now.
     """
     k = p.category_culture[firms.category]
-    capital = np.where(k >= 0, p.cul["capital"][np.maximum(k, 0)] if p.cul else 0.0, 0.0)
+    capital = np.where(k >= 0, capital[np.maximum(k, 0)] if capital.size else 0.0, 0.0)
     extra = np.where(firms.coop >= 0, uplift[np.maximum(firms.coop, 0)] if uplift.size else 0.0,
                      0.0)
     return np.where(k >= 0, capital * firms.authenticity * firms.interpretation_right + extra,
@@ -74,17 +89,18 @@ def effective_cost(firms: Firms, p: Params) -> np.ndarray:
 
 
 def labour_per_unit(firms: Firms, p: Params) -> np.ndarray:
-    """Worker-months per unit produced: high for handwork, low for machine work."""
+    """Worker-months per unit produced, L_f: high for handwork, low for machine work."""
     c = firms.category
     m = firms.modern_share
-    return (1.0 - m) * p.cat["labour_hand"][c] + m * p.cat["labour_machine"][c]
+    base = (1.0 - m) * p.cat["labour_hand"][c] + m * p.cat["labour_machine"][c]
+    return base * efficiency(firms, p)
 
 
-def refresh(firms: Firms, p: Params, uplift: np.ndarray) -> None:
+def refresh(firms: Firms, p: Params, uplift: np.ndarray, capital: np.ndarray) -> None:
     """Recompute every derived cost, quality and meaning array in place."""
     firms.unit_cost[:] = unit_cost(firms, p)
     firms.quality[:] = quality(firms, p)
     firms.authenticity[:] = authenticity(firms, p)
-    firms.meaning[:] = meaning(firms, p, uplift)
+    firms.meaning[:] = meaning(firms, p, uplift, capital)
     firms.capacity[:] = capacity(firms, p)
     firms.effective_cost[:] = effective_cost(firms, p)

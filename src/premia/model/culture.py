@@ -115,6 +115,7 @@ class CultureDynamics:
         z = np.maximum(f.coop, 0)
         rate = np.where(in_coop & state.creator_active[z], self.commission_rate[z], 0.0)
         fee = rate * f.revenue
+        f.commission[:] = fee
         f.profit[:] -= fee
         f.cash[:] -= fee
         n_z = len(self.creators)

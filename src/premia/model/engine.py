@@ -2,21 +2,36 @@
 
 Each period t:
 
-1. events scheduled for t are applied;
-2. culture: affinity, awareness and following move (culture module);
-3. costs, quality, authenticity, meaning and capacity are recomputed;
-4. prices are set (adaptive from last period's utilisation, or Bertrand-Nash);
-5. demand is computed and rationed by capacity; accounts are settled;
-6. creators take their commission; households' incomes are computed (regions module);
-   bankrupt firms exit and the period is recorded;
-7. innovation and imitation, capacity growth and entry prepare period t + 1.
+1. events scheduled for t are applied (a modernization buys its machines);
+2. firms that were nearly full add capacity, and this period's entrants arrive (both
+   judged from what the market showed up to t - 1, and both paid for);
+3. recurring public budgets are paid (media, heritage, creators' promotion);
+4. culture: affinity, awareness and following move (culture module);
+5. costs, quality, authenticity, meaning and capacity are recomputed; under a machine
+   programme, workshops that find machines worth their price buy them;
+6. prices are set by each category's rule (adaptive from last period's utilisation, or
+   Bertrand-Nash with capacity);
+7. demand is computed and rationed by capacity; accounts are settled; creators take their
+   commission and owners their dividends; households' incomes are computed;
+8. R&D is spent (innovation and imitation improve technology from t + 1), bankrupt firms
+   exit and the period is recorded.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from premia.model import accounts, costs, culture, entry, innovation, pricing, regions
+from premia.model import (
+    accounts,
+    costs,
+    culture,
+    entry,
+    innovation,
+    mechanization,
+    pricing,
+    regions,
+)
+from premia.model.budget import PublicBudget
 from premia.model.demand import Offer, expected_demand
 from premia.model.interventions import Interventions
 from premia.model.recorder import Recorder
@@ -24,7 +39,8 @@ from premia.model.setup import build_state
 from premia.model.state import Params, State
 from premia.scenario import Scenario
 
-MARGIN_MEMORY = 1.0 / 12.0  # weight of the newest month in the smoothed net margin
+MARGIN_MEMORY = 1.0 / 12.0  # weight of the newest month in the smoothed margin and profit
+PRICE_TOLERANCE = 1e-9  # relative price change at which the Nash iteration stops
 
 
 class Economy:
@@ -45,8 +61,10 @@ class Economy:
         self.state: State = build_state(sc, self.params, self.rng)
         self.culture = culture.CultureDynamics(sc, self.state.consumers, self.rng)
         self.regions = regions.Households(sc, self.params, self.rng)
-        self.interventions = Interventions(sc)
+        self.budget = PublicBudget(sc)
+        self.interventions = Interventions(sc, self.params, self.budget)
         self.recorder = Recorder(sc)
+        self.category_ids = [c.id for c in sc.category]
         self._home, self._others = self._entry_regions()
 
     def _entry_regions(self) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -92,19 +110,25 @@ class Economy:
         )
 
     def _set_prices(self, offer: Offer) -> None:
+        """Adaptive goods move with last period's utilisation; Nash goods are then priced
+        jointly, taking the adaptive goods' prices as given."""
         f, p = self.state.firms, self.params
-        if self.scenario.scenario.pricing == "nash":
-            prices, _ = pricing.nash_prices(offer, self.state.consumers, self.eta,
-                                            f.effective_cost[offer.slots], f.owner[offer.slots])
-            f.price[offer.slots] = prices
-        elif self.state.period > 0:
-            c = f.category[offer.slots]
-            f.price[offer.slots] = pricing.adaptive_prices(
-                f.price[offer.slots], f.unit_cost[offer.slots], f.utilization[offer.slots],
-                p.cat["price_speed"][c], p.cat["target_utilization"][c])
+        slots = offer.slots
+        c = f.category[slots]
+        adaptive = p.pricing[c] == 0
+        if self.state.period > 0:
+            moved = pricing.adaptive_prices(f.price[slots], f.unit_cost[slots],
+                                            f.utilization[slots], p.cat["price_speed"][c],
+                                            p.cat["target_utilization"][c])
         else:  # an event at period 0 may have raised costs: never price below them
-            f.price[offer.slots] = np.maximum(f.price[offer.slots], f.unit_cost[offer.slots])
-        offer.price[:] = f.price[offer.slots]
+            moved = np.maximum(f.price[slots], f.unit_cost[slots])
+        offer.price[:] = np.where(adaptive, moved, f.price[slots])
+        if not adaptive.all():
+            pricing.nash_prices(offer, self.state.consumers, self.eta,
+                                f.effective_cost[slots], f.owner[slots],
+                                capacity=f.capacity[slots], free=~adaptive,
+                                tol=PRICE_TOLERANCE)
+        f.price[slots] = offer.price
 
     @property
     def eta(self) -> float:
@@ -114,12 +138,22 @@ class Economy:
     def step(self) -> None:
         """Advance the economy by one period."""
         st, p, f = self.state, self.params, self.state.firms
+        accounts.start_period(f)
         self.interventions.apply(st)
+        entry.grow_capacity(st, p)
+        entry.enter_firms(st, p, self.rng, self.budget, self.category_ids, self._home,
+                          self._others)
+        self.interventions.pay_recurring(st)
         self.culture.step(st, self.rng)
-        costs.refresh(f, p, self.culture.uplift(st))
+        costs.refresh(f, p, self.culture.uplift(st), st.capital)
         fresh = f.alive & np.isnan(f.price)
         f.price[fresh] = f.unit_cost[fresh] * (1.0 + p.cat["initial_markup"][f.category[fresh]])
         offer = self.offer()
+        if st.markets.machine_programme.any() and mechanization.adopt_machines(
+                st, p, offer, st.consumers, self.eta, self.budget, self.culture.uplift(st),
+                self.category_ids):
+            costs.refresh(f, p, self.culture.uplift(st), st.capital)
+            offer = self.offer()
         self._set_prices(offer)
         uniforms = None
         sampled = self.scenario.scenario.demand == "sampled"
@@ -132,23 +166,29 @@ class Economy:
         st.consumer_surplus[:] = surplus
         accounts.settle(f, p)
         self.culture.pay_commissions(st)
+        accounts.pay_dividends(f, p)
         self._update_margins()
         incomes = self.regions.incomes(st, self.culture)
         traded = f.alive.copy()
         entry.exit_firms(st, p)
         self.recorder.record(st, traded, incomes, self.culture)
         innovation.innovate(f, st.markets, p, st.period, self.rng)
-        entry.grow_capacity(st, p)
-        entry.enter_firms(st, p, self.rng, self._home, self._others)
         st.period += 1
 
     def _update_margins(self) -> None:
+        """Smooth each category's net margin, total profit and total demand (what
+        entrants judge the market by); the first period sets them."""
         f, mk = self.state.firms, self.state.markets
         n_cat = mk.recent_margin.size
-        rev = np.bincount(f.category, weights=np.where(f.alive, f.revenue, 0.0), minlength=n_cat)
-        prof = np.bincount(f.category, weights=f.profit, minlength=n_cat)
+        live = f.alive
+        rev = np.bincount(f.category, weights=np.where(live, f.revenue, 0.0), minlength=n_cat)
+        prof = np.bincount(f.category, weights=np.where(live, f.profit, 0.0), minlength=n_cat)
+        dem = np.bincount(f.category, weights=np.where(live, f.demand, 0.0), minlength=n_cat)
         margin = np.where(rev > 0, prof / np.where(rev > 0, rev, 1.0), 0.0)
-        mk.recent_margin[:] += MARGIN_MEMORY * (margin - mk.recent_margin)
+        weight = 1.0 if self.state.period == 0 else MARGIN_MEMORY
+        mk.recent_margin[:] += weight * (margin - mk.recent_margin)
+        mk.recent_profit[:] += weight * (prof - mk.recent_profit)
+        mk.recent_demand[:] += weight * (dem - mk.recent_demand)
 
     def run(self, progress=None) -> None:
         """Run every remaining period; ``progress(done, total)`` is called after each."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from premia.model.capacity import share_jacobian
 from premia.model.demand import (
     CHUNK,
     Offer,
@@ -119,10 +120,44 @@ def _markup_serial(alpha, gfac, affinity, awareness, follows, lo, hi, off, v0m, 
                         members, group_start)
 
 
+class PricingError(RuntimeError):
+    """A market's Nash prices did not converge."""
+
+
+def _groups(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Market-local goods sorted by owner (``members``) and each owner's start in it."""
+    _, group = np.unique(owner, return_inverse=True)
+    members = np.argsort(group, kind="stable").astype(np.int64)
+    group_start = np.searchsorted(group[members], np.arange(group.max() + 2)).astype(np.int64)
+    return members, group_start
+
+
 def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
-                owner: np.ndarray, tol: float = 1e-13, max_iter: int = 10_000
-                ) -> tuple[np.ndarray, int]:
-    """Bertrand-Nash prices of every market in ``offer``.
+                owner: np.ndarray, capacity: np.ndarray | None = None,
+                free: np.ndarray | None = None, tol: float = 1e-13,
+                max_iter: int = 5_000) -> tuple[np.ndarray, int]:
+    """Bertrand-Nash prices of every market in ``offer``, with capacity.
+
+    A firm whose demand at its Nash price would exceed its capacity K_j charges the higher
+    price at which demand equals capacity: p_j = max(p_j^Nash(p_-j), p_j^clear(p_-j)).
+    These are the Kuhn-Tucker conditions of maximising (p_j - c^_j) D_j subject to
+    D_j <= K_j: each good has a shadow cost of capacity mu_j >= 0 with
+
+        s + (O * J)^T (p - c^ - mu) = 0,   mu_j (D_j - K_j) = 0,   D_j <= K_j,
+
+    J = Gamma - diag(Lambda) the Jacobian of shares in prices (:mod:`premia.model.capacity`)
+    and D_j = w phi_c s_j expected demand. Each iteration updates the goods that are not
+    capacity-bound by the zeta-markup step (Morrow and Skerlos 2011) with the others'
+    shadow costs in their margins, and the bound goods B (those with D_j > K_j or
+    mu_j > 0) by a Newton step to demand = capacity holding the rest fixed,
+
+        J_BB (p_B' - p_B) = K_B / (w phi_c) - s_B,
+
+    then reads their shadow costs off their first-order conditions; a good whose shadow
+    cost turns negative is released. At the fixed point a capacity-bound good sells
+    exactly its capacity at a price above its Nash price; the others are at their Nash
+    prices. Without binding capacity this is pyblp's fixed point. Goods not in ``free``
+    keep their price (set by another rule) and are taken as given.
 
     Args:
         offer: the goods on offer (its ``price`` is the starting point and is updated).
@@ -130,46 +165,121 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         eta: halo weight.
         costs: effective marginal cost c^ per good, in offer order.
         owner: owner id per good; goods of one owner are priced jointly.
-        tol: stop when max |p_new - p| / p < tol in every market.
-        max_iter: iteration cap per market.
+        capacity: capacity K per good (None: capacity never binds).
+        free: which goods are priced here (None: all).
+        tol: stop when max |p_new - p| / p < tol over the market's free goods.
+        max_iter: iteration cap per market (after a tenth of it, steps are damped).
 
     Returns:
-        ``(prices, iterations)``: equilibrium prices in offer order and the largest number
-        of iterations any market needed.
+        ``(prices, iterations)``: prices in offer order and the largest number of
+        iterations any market needed.
 
     Raises:
-        RuntimeError: if a market does not converge within ``max_iter``.
+        PricingError: if a market does not converge within ``max_iter``.
     """
     prices = offer.price.copy()
+    free = np.ones(prices.size, np.bool_) if free is None else free
     worst = 0
     for m in range(offer.offsets.shape[0] - 1):
         lo, hi = int(offer.offsets[m]), int(offer.offsets[m + 1])
-        if hi == lo:
+        if hi == lo or not free[lo:hi].any():
             continue
-        _, group = np.unique(owner[lo:hi], return_inverse=True)
-        members = np.argsort(group, kind="stable").astype(np.int64)
-        group_start = np.searchsorted(group[members], np.arange(group.max() + 2)).astype(
-            np.int64)
-        c = costs[lo:hi]
-        kernel = (_markup_parallel if use_threads(consumers.quality_taste.size)
-                  else _markup_serial)
-        for it in range(1, max_iter + 1):
-            offer.price[:] = prices
-            margin = prices[lo:hi] - c
-            s, lam, t = kernel(
-                consumers.quality_taste, consumers.price_factor, consumers.affinity,
-                consumers.awareness, consumers.follows, lo, hi, pack(offer, eta),
-                float(offer.outside_utility[m]), margin, members, group_start,
-            )
-            zeta = (t + s) / np.maximum(lam, 1e-300)
-            new = c + zeta
-            change = np.max(np.abs(new - prices[lo:hi]) / np.abs(new))
-            prices[lo:hi] = new
-            if change < tol:
-                worst = max(worst, it)
-                break
-        else:
-            raise RuntimeError(f"nash prices did not converge in market {m} "
-                               f"after {max_iter} iterations")
+        scale = consumers.weight * float(offer.purchase_rate[m])
+        limit = None if capacity is None else np.maximum(capacity[lo:hi], 1e-12)
+        solve = _MarketSolve(offer, consumers, eta, m, costs[lo:hi], owner[lo:hi], limit,
+                             scale, free[lo:hi])
+        prices[lo:hi], used = solve.run(prices[lo:hi], tol, max_iter, m)
+        worst = max(worst, used)
     offer.price[:] = prices
     return prices, worst
+
+
+class _MarketSolve:
+    """The fixed point of one market (see :func:`nash_prices`)."""
+
+    def __init__(self, offer, consumers, eta, market, cost, owner, capacity, scale, free):
+        lo, hi = int(offer.offsets[market]), int(offer.offsets[market + 1])
+        self.offer, self.consumers, self.lo, self.hi = offer, consumers, lo, hi
+        self.outside = float(offer.outside_utility[market])
+        self.cost, self.capacity, self.scale, self.free = cost, capacity, scale, free
+        self.members, self.group_start = _groups(owner)
+        self.same_owner = owner[:, None] == owner[None, :]
+        self.packed = pack(offer, eta)
+        self.threads = use_threads(consumers.quality_taste.size)
+        self.kernel = _markup_parallel if self.threads else _markup_serial
+        self.shadow = np.zeros(hi - lo)
+        self.bound = np.zeros(hi - lo, np.bool_)
+
+    def _call(self, margin):
+        c = self.consumers
+        return self.kernel(c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows,
+                           self.lo, self.hi, self.packed, self.outside, margin, self.members,
+                           self.group_start)
+
+    def update(self, p: np.ndarray) -> np.ndarray:
+        """One step of the joint fixed point from prices ``p`` (market-local); updates the
+        set of capacity-bound goods and their shadow costs."""
+        self.offer.price[self.lo:self.hi] = p
+        if self.capacity is not None and self.bound.any():
+            return self._bound_step(p, *self._jacobian())
+        s, lam, t = self._call(p - self.cost - self.shadow)
+        new = self.cost + self.shadow + (t + s) / np.maximum(lam, 1e-300)
+        if self.capacity is None or not (self.scale * s > self.capacity)[self.free].any():
+            return np.where(self.free, new, p)
+        return self._bound_step(p, *self._jacobian())
+
+    def _jacobian(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return share_jacobian(self.consumers, self.lo, self.hi, self.packed, self.outside,
+                              self.threads)
+
+    def _bound_step(self, p: np.ndarray, s: np.ndarray, lam: np.ndarray,
+                    gam: np.ndarray) -> np.ndarray:
+        """Newton step of the candidate goods to their capacity; each candidate is bound
+        where that clearing price lies above its Nash best response, which the others
+        take (zeta step with the bound goods' shadow costs in their margins)."""
+        lam = np.maximum(lam, 1e-300)
+        owned = gam * self.same_owner
+        candidates = np.flatnonzero(self.free & (self.bound | (self.scale * s > self.capacity)))
+        nash = self.cost + self.shadow + (owned.T @ (p - self.cost - self.shadow) + s) / lam
+        unbound = self.shadow.copy()
+        unbound[candidates] = 0.0
+        nash[candidates] = (self.cost + (owned.T @ (p - self.cost - unbound) + s) / lam)[
+            candidates]
+        full = gam - np.diag(lam)
+        target = self.capacity[candidates] / self.scale - s[candidates]
+        step = np.linalg.lstsq(full[np.ix_(candidates, candidates)], target, rcond=None)[0]
+        # a near-singular J_BB (every good bound, few buyers who leave) can ask for a
+        # huge step: move at most a factor 2 per iteration, never below cost
+        clear = np.clip(p[candidates] + step,
+                        np.maximum(0.5 * p[candidates], self.cost[candidates]),
+                        2.0 * p[candidates])
+        bound = clear > nash[candidates]
+        self.bound[:] = False
+        self.bound[candidates[bound]] = True
+        self.shadow[:] = 0.0
+        self.shadow[candidates[bound]] = (clear - nash[candidates])[bound]
+        new = nash
+        new[candidates[bound]] = clear[bound]
+        return np.where(self.free, new, p)
+
+    def run(self, p: np.ndarray, tol: float, max_iter: int,
+            market: int) -> tuple[np.ndarray, int]:
+        """Iterate to the fixed point. A step that reverses the last one (an oscillation
+        between bound and free goods) halves the step length; steps in a steady direction
+        restore it."""
+        p = p.copy()
+        weight, last = 1.0, np.zeros_like(p)
+        for it in range(1, max_iter + 1):
+            new = self.update(p)
+            if not np.all(np.isfinite(new)):
+                break
+            change = np.max(np.abs(new - p)[self.free] / np.abs(new)[self.free])
+            if change < tol:
+                return new, it
+            direction = (new - p) / np.abs(new)
+            reverses = float(np.dot(direction, last)) < 0.0
+            weight = max(0.5 * weight, 1.0 / 64) if reverses else min(1.0, 2.0 * weight)
+            last = direction
+            p = p + weight * (new - p)
+        raise PricingError(f"Nash prices did not converge in market {market} after "
+                           f"{max_iter} iterations (max relative change above {tol:g})")

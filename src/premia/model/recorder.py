@@ -15,7 +15,7 @@ _F = pa.float64()
 EMPTY_SCHEMAS = {
     "cultures": pa.schema([("period", pa.int64()), ("culture", pa.string()),
                            ("mean_affinity", _F), ("accepting_share", _F), ("aware_share", _F),
-                           ("media_reach", _F)]),
+                           ("media_reach", _F), ("capital", _F)]),
     "creators": pa.schema([("period", pa.int64()), ("creator", pa.string()),
                            ("active", pa.bool_()), ("followers", _F), ("coop_sales", _F),
                            ("income", _F)]),
@@ -80,7 +80,9 @@ class Recorder:
             tech=f.tech[s], modern_share=f.modern_share[s], quality=f.quality[s],
             authenticity=f.authenticity[s], interpretation_right=f.interpretation_right[s],
             meaning=f.meaning[s], rd_spend=f.rd_spend[s], wages=f.wages[s],
-            cooperative=f.coop[s],
+            materials=f.materials[s], transport=f.transport[s], fixed_cost=f.fixed[s],
+            commission=f.commission[s], dividends=f.dividends[s], investment=f.investment[s],
+            injection=f.injection[s], cost_factor=f.cost_factor[s], cooperative=f.coop[s],
         )
 
     def _categories(self, st: State, traded: np.ndarray) -> None:
@@ -115,6 +117,7 @@ class Recorder:
                                       if s.size else 0.0)
         self._add("categories", period=np.full(n_c, st.period), category=self.category_ids,
                   market=self.category_ids[st.markets.market],
+                  entrants=st.markets.entrants.copy(), exits=st.markets.exits.copy(),
                   **{k: np.array(v) for k, v in rows.items()})
         self.columns["categories"]["firms_alive"][-1] = (
             self.columns["categories"]["firms_alive"][-1].astype(np.int64))
@@ -127,7 +130,8 @@ class Recorder:
         self._add("cultures", period=np.full(n_k, st.period), culture=self.culture_ids,
                   mean_affinity=a.mean(axis=0),
                   accepting_share=(a >= self.thresholds).mean(axis=0),
-                  aware_share=e.mean(axis=0), media_reach=culture.reach.copy())
+                  aware_share=e.mean(axis=0), media_reach=culture.reach.copy(),
+                  capital=st.capital.copy())
 
     def tables(self) -> dict[str, pa.Table]:
         """The recorded tables; a table with no rows (no cultures, no creators) still has

@@ -3,12 +3,14 @@
 Each region is represented by ``HOUSEHOLD_SAMPLE`` households with log-normal base incomes.
 Per period a household earns
 
-    y_h = base_h + wage_r [h is employed] + (owner_share_r x profits_r + creator income_r) / H_r
+    y_h = base_h + wage_r [h is employed] + (dividends_r + creator income_r) / H_r
 
 Jobs are the worker-months local firms use (labour per unit x units produced; handmade
 work needs far more labour than machine work); employed households are the first ones in
-a fixed random order, each with one worker earning the wage. Owners' positive profits
-(the owner share) and the income of the region's creators are shared equally.
+a fixed random order, each with one worker earning the wage. The dividends local firms pay
+out of their cash (``accounts.pay_dividends``) and the income of the region's creators
+are shared equally. The region's totals of wages, dividends and creator income are
+reported exactly (the sample of households approximates how they are spread).
 
 Reported per region: mean income, poverty headcount (share below the poverty line), Gini,
 artisan jobs (handmade worker-months), active traditional workshops (living culture or
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from premia.model.costs import labour_per_unit
+from premia.model.costs import efficiency, labour_per_unit
 from premia.model.state import Params, State
 from premia.scenario import Scenario
 
@@ -63,6 +65,9 @@ class RegionIncomes:
     artisan_jobs: np.ndarray
     workshops_active: np.ndarray
     value_added_per_worker: np.ndarray
+    wage_income: np.ndarray
+    dividend_income: np.ndarray
+    creator_income: np.ndarray
 
 
 class Households:
@@ -85,20 +90,18 @@ class Households:
         produced = f.sales / (1.0 - p.cat["defect_rate"][f.category])
         labour = np.where(alive, labour_per_unit(f, p) * produced, 0.0)
         handmade = np.where(alive, (1.0 - f.modern_share) * p.cat["labour_hand"][f.category]
-                            * produced, 0.0)
+                            * efficiency(f, p) * produced, 0.0)
         jobs = np.bincount(f.region, weights=labour, minlength=n_r)
         artisan = np.bincount(f.region, weights=handmade, minlength=n_r)
         traditional = alive & np.isin(p.kind[f.category], (2, 3)) & (f.modern_share < 0.5)
         workshops = np.bincount(f.region, weights=traditional.astype(float), minlength=n_r)
-        materials = f.unit_cost * produced - f.wages
-        transport = p.reg["transport"][f.region] * f.sales
-        added = np.bincount(f.region, weights=np.where(alive, f.revenue - materials - transport,
-                                                       0.0), minlength=n_r)
-        profits = np.bincount(f.region, weights=np.where(alive, np.maximum(f.profit, 0.0), 0.0),
-                              minlength=n_r)
+        added = np.bincount(f.region, weights=np.where(alive, f.revenue - f.materials
+                                                       - f.transport, 0.0), minlength=n_r)
+        dividends = np.bincount(f.region, weights=f.dividends, minlength=n_r)
         creator = np.bincount(self.creator_region, weights=culture.creator_income(state),
                               minlength=n_r) if self.creator_region.size else np.zeros(n_r)
-        transfer = (p.reg["owner_share"] * profits + creator) / self.households
+        wages = np.bincount(f.region, weights=np.where(alive, f.wages, 0.0), minlength=n_r)
+        transfer = (dividends + creator) / self.households
         employed_share = np.minimum(jobs / self.households, 1.0)
         n_employed = np.floor(employed_share * HOUSEHOLD_SAMPLE + 0.5).astype(np.int64)
         ranks = np.arange(HOUSEHOLD_SAMPLE)[None, :]
@@ -113,4 +116,7 @@ class Households:
             artisan_jobs=artisan,
             workshops_active=workshops,
             value_added_per_worker=np.where(jobs > 0, added / np.maximum(jobs, 1e-12), 0.0),
+            wage_income=wages,
+            dividend_income=dividends,
+            creator_income=creator,
         )

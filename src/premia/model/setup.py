@@ -52,8 +52,19 @@ def _default_modern_share(kind: str) -> float:
     return {"commodity": 1.0, "technology": 1.0, "culture": 0.0, "hybrid": 0.5}[kind]
 
 
-def build_firms(sc: Scenario, p: Params) -> Firms:
-    """Firm slots filled from the ``[[firms]]`` groups; the rest are free for entrants."""
+def _draws(rng: np.random.Generator, sigma: float, count: int) -> np.ndarray:
+    """``count`` x 3 log-normal factors with mean 1 and log-sd ``sigma`` (cost, capacity,
+    cash)."""
+    return np.exp(sigma * rng.standard_normal((count, 3)) - 0.5 * sigma**2)
+
+
+def build_firms(sc: Scenario, p: Params, rng: np.random.Generator) -> Firms:
+    """Firm slots filled from the ``[[firms]]`` groups; the rest are free for entrants.
+
+    Firms of one group differ a little: each draws a cost factor z_f, a capacity and a
+    cash multiplier, log-normal with mean 1 and log-sd ``heterogeneity`` (0.05 by
+    default), so that the declared values are the group's means.
+    """
     total = sum(g.count for g in sc.firms)
     if total > sc.scenario.max_firms:
         raise ValueError(f"scenario.max_firms={sc.scenario.max_firms} is below the "
@@ -75,36 +86,50 @@ def build_firms(sc: Scenario, p: Params) -> Firms:
                       else -1 - np.arange(slot, slot + g.count))
         f.coop[s] = coop.get(gi, -1)
         f.tech[s], f.tech_born[s], f.modern_share[s] = g.tech, ANCIENT, m
-        f.hand_capacity[s], f.interpretation_right[s] = g.capacity, g.interpretation_right
+        factor = _draws(rng, g.heterogeneity, g.count)
+        f.cost_factor[s] = factor[:, 0]
+        f.hand_capacity[s] = g.capacity * factor[:, 1]
+        f.interpretation_right[s] = g.interpretation_right
         f.rd_intensity[s] = g.rd_intensity if kind in ("technology", "hybrid") else 0.0
-        f.cash[s] = g.cash
+        f.cash[s] = g.cash * factor[:, 2]
         markup = g.markup if g.markup is not None else sc.category[c].initial_markup
         f.price[s] = markup  # turned into a price below, once costs are known
         slot += g.count
-    costs.refresh(f, p, np.zeros(len(sc.creator)))
+    costs.refresh(f, p, np.zeros(len(sc.creator)), _capital(sc))
     f.price[:slot] = f.unit_cost[:slot] * (1.0 + f.price[:slot])
     f.utilization[:slot] = p.cat["target_utilization"][f.category[:slot]]
     return f
 
 
+def _capital(sc: Scenario) -> np.ndarray:
+    """Cultural capital M_k of each culture at the start."""
+    return np.array([k.capital for k in sc.culture], np.float64)
+
+
 def _entrant_template(sc: Scenario, firms: Firms) -> dict[str, np.ndarray]:
-    """Per category, the firm-weighted mean traits and cash of its declared firms."""
+    """Per category, the firm-weighted mean traits, capacity and cash of its declared
+    firms, and the firm-weighted mean heterogeneity of its groups."""
     n_cat = len(sc.category)
     declared = firms.alive
     count = np.bincount(firms.category[declared], minlength=n_cat).astype(float)
     out = {}
-    for name in ("cash", "hand_capacity", "modern_share", "rd_intensity",
-                 "interpretation_right", "tech"):
+    for name in ("cash", "capacity", "modern_share", "rd_intensity", "interpretation_right",
+                 "tech"):
         total = np.bincount(firms.category[declared], weights=getattr(firms, name)[declared],
                             minlength=n_cat)
         out[name] = np.divide(total, count, out=np.zeros(n_cat), where=count > 0)
+    cat = {c.id: i for i, c in enumerate(sc.category)}
+    spread = np.zeros(n_cat)
+    for g in sc.firms:
+        spread[cat[g.category]] += g.heterogeneity * g.count
+    out["heterogeneity"] = np.divide(spread, count, out=np.zeros(n_cat), where=count > 0)
     return out
 
 
 def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
     """The state at period 0."""
     consumers = build_consumers(sc, p, rng)
-    firms = build_firms(sc, p)
+    firms = build_firms(sc, p, rng)
     n_cat = len(sc.category)
     discoveries: list[list[tuple[float, int]]] = [[] for _ in range(n_cat)]
     for slot in np.flatnonzero(firms.alive):
@@ -113,9 +138,17 @@ def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
         market=np.arange(n_cat),
         purchase_rate=p.cat["purchase_rate"].copy(),
         culture_weight=p.cat["culture_weight"].copy(),
-        entry_push=p.cat["entry_push"].copy(),
+        entry_subsidy=p.cat["entry_subsidy"].copy(),
+        entry_account=np.zeros(n_cat, np.int64),
+        machine_programme=np.zeros(n_cat, np.bool_),
+        machine_subsidy=np.zeros(n_cat),
+        machine_account=np.zeros(n_cat, np.int64),
         patent_length=p.cat["patent_length"].astype(np.int64),
         recent_margin=np.zeros(n_cat),
+        recent_profit=np.zeros(n_cat),
+        recent_demand=np.zeros(n_cat),
+        entrants=np.zeros(n_cat, np.int64),
+        exits=np.zeros(n_cat, np.int64),
         entrant=_entrant_template(sc, firms),
         discoveries=discoveries,
     )
@@ -126,8 +159,13 @@ def build_state(sc: Scenario, p: Params, rng: np.random.Generator) -> State:
         firms=firms,
         consumers=consumers,
         markets=markets,
+        capital=_capital(sc),
         media_budget=np.zeros(n_cul),
         media_until=np.zeros(n_cul, np.int64),
+        media_account=np.zeros(n_cul, np.int64),
+        heritage_budget=np.zeros(n_cul),
+        heritage_until=np.zeros(n_cul, np.int64),
+        heritage_account=np.zeros(n_cul, np.int64),
         creator_active=np.array([z.id not in delayed for z in sc.creator], np.bool_),
         next_firm_id=int(firms.alive.sum()),
         consumer_surplus=np.zeros(n_cat),

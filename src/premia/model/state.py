@@ -14,6 +14,19 @@ import numpy as np
 from premia.scenario import Scenario
 
 KIND_CODES = {"commodity": 0, "technology": 1, "culture": 2, "hybrid": 3}
+PRICING_CODES = {"adaptive": 0, "nash": 1}
+KIND_PRICING = {"commodity": "adaptive", "technology": "nash", "culture": "nash",
+                "hybrid": "nash"}
+
+
+def pricing_rule(sc: Scenario, category: int) -> str:
+    """The price rule of one category: its own, else the scenario's, else its kind's."""
+    c = sc.category[category]
+    if c.pricing is not None:
+        return c.pricing
+    if sc.scenario.pricing != "by_kind":
+        return sc.scenario.pricing
+    return KIND_PRICING[c.kind]
 
 
 @dataclass
@@ -48,6 +61,14 @@ class Firms:
     rd_spend: np.ndarray
     utilization: np.ndarray
     wages: np.ndarray
+    cost_factor: np.ndarray
+    materials: np.ndarray
+    transport: np.ndarray
+    fixed: np.ndarray
+    commission: np.ndarray
+    dividends: np.ndarray
+    investment: np.ndarray
+    injection: np.ndarray
 
     @classmethod
     def empty(cls, slots: int) -> Firms:
@@ -63,6 +84,7 @@ class Firms:
             "alive": np.zeros(slots, np.bool_),
         }
         f64.update(ints)
+        f64["cost_factor"] = np.ones(slots)
         return cls(**f64)
 
     @property
@@ -93,9 +115,17 @@ class Markets:
     market: np.ndarray
     purchase_rate: np.ndarray
     culture_weight: np.ndarray
-    entry_push: np.ndarray
+    entry_subsidy: np.ndarray
+    entry_account: np.ndarray
+    machine_programme: np.ndarray
+    machine_subsidy: np.ndarray
+    machine_account: np.ndarray
     patent_length: np.ndarray
     recent_margin: np.ndarray
+    recent_profit: np.ndarray
+    recent_demand: np.ndarray
+    entrants: np.ndarray
+    exits: np.ndarray
     entrant: dict[str, np.ndarray]
     discoveries: list[list[tuple[float, int]]] = field(default_factory=list)
 
@@ -108,8 +138,13 @@ class State:
     firms: Firms
     consumers: Consumers
     markets: Markets
+    capital: np.ndarray
     media_budget: np.ndarray
     media_until: np.ndarray
+    media_account: np.ndarray
+    heritage_budget: np.ndarray
+    heritage_until: np.ndarray
+    heritage_account: np.ndarray
     creator_active: np.ndarray
     next_firm_id: int
     consumer_surplus: np.ndarray
@@ -121,6 +156,7 @@ class Params:
     """Scenario parameters as arrays, indexed by category, region or culture code."""
 
     kind: np.ndarray
+    pricing: np.ndarray
     category_culture: np.ndarray
     region_culture: np.ndarray
     cat: dict[str, np.ndarray]
@@ -146,6 +182,8 @@ class Params:
             cul = {n: np.array([float(getattr(k, n)) for k in sc.culture]) for n in cul_fields}
         return cls(
             kind=np.array([KIND_CODES[c.kind] for c in sc.category], np.int64),
+            pricing=np.array([PRICING_CODES[pricing_rule(sc, i)]
+                              for i in range(len(sc.category))], np.int64),
             category_culture=np.array(
                 [culture_index[c.culture] if c.culture else -1 for c in sc.category], np.int64
             ),

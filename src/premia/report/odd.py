@@ -119,15 +119,20 @@ CATEGORY_PARAMS: list[tuple[str, str, dict[str, str]]] = [
     ("quality_weight", "ω", {"en": "utility per quality", "zh": "单位质量效用"}),
     ("culture_weight", "β", {"en": "utility per meaning", "zh": "单位文化涵义效用"}),
     ("price_weight", "γ_c", {"en": "utility per yuan", "zh": "每元价格的效用"}),
-    ("hand_cost", "c_hand", {"en": "handmade unit cost", "zh": "手工单位成本"}),
-    ("machine_cost", "c_machine", {"en": "machine unit cost", "zh": "机器单位成本"}),
+    ("hand_materials", "mat_hand", {"en": "materials per handmade unit",
+                                    "zh": "手工单位材料成本"}),
+    ("machine_materials", "mat_machine", {"en": "materials per machine unit",
+                                          "zh": "机器单位材料成本"}),
+    ("labour_hand", "L_hand", {"en": "worker-months per handmade unit", "zh": "手工单位用工（人月）"}),
     ("authenticity_loss", "θ", {"en": "meaning in the technique", "zh": "工艺中的文化涵义份额"}),
     ("machine_productivity", "g", {"en": "machine capacity multiple", "zh": "机器产能倍数"}),
     ("defect_rate", "δ", {"en": "defect rate", "zh": "次品率"}),
     ("fixed_cost", "κ", {"en": "fixed cost per capacity unit", "zh": "单位产能固定成本"}),
     ("patent_length", "L", {"en": "patent length (months)", "zh": "专利期（月）"}),
     ("price_speed", "ψ", {"en": "price adjustment speed", "zh": "价格调整速度"}),
-    ("entry_push", "σ", {"en": "subsidised entrants per month", "zh": "每月补贴进入企业数"}),
+    ("entry_cost", "S", {"en": "sunk cost of entering", "zh": "进入沉没成本"}),
+    ("capacity_cost", "k_K", {"en": "cost per unit of capacity", "zh": "单位产能投资"}),
+    ("entry_subsidy", "s", {"en": "public share of the sunk cost", "zh": "沉没成本的公共补贴份额"}),
 ]
 
 KIND_WORDS: dict[str, dict[str, str]] = {

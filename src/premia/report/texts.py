@@ -454,7 +454,8 @@ EVENT_WORDS: dict[str, dict[str, str]] = {
 
 PARAM_LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "entry_push": "subsidised entrants per month (σ)", "price_speed": "price adjustment speed (ψ)",
+        "entry_subsidy": "public share of entrants' sunk cost (s)",
+        "entry_cost": "sunk cost of entering, yuan (S)", "price_speed": "price adjustment speed (ψ)",
         "fixed_cost": "fixed cost per capacity unit (κ)", "patent_length": "patent length, months (L)",
         "imitation_productivity": "imitation productivity (ζ2)",
         "innovation_hi": "largest technology step (x_hi)",
@@ -464,17 +465,18 @@ PARAM_LABELS: dict[str, dict[str, str]] = {
         "decay": "forgetting per month (d_k)", "halo": "country-of-origin halo (η)",
         "quality": "content quality (Q_z)", "promotion": "promotion budget, yuan/month",
         "share": "modern share imposed (m)", "at": "month the event starts",
-        "budget": "media budget, yuan/month", "push": "subsidised entrants per month",
+        "budget": "budget, yuan/month",
     },
     "zh": {
-        "entry_push": "每月补贴进入企业数（σ）", "price_speed": "价格调整速度（ψ）",
+        "entry_subsidy": "进入沉没成本的公共补贴份额（s）", "entry_cost": "进入沉没成本，元（S）",
+        "price_speed": "价格调整速度（ψ）",
         "fixed_cost": "单位产能固定成本（κ）", "patent_length": "专利期，月（L）",
         "imitation_productivity": "模仿效率（ζ2）", "innovation_hi": "最大技术步长（x_hi）",
         "culture_weight": "单位文化涵义效用（β）",
         "authenticity_loss": "工艺中的文化涵义份额（θ）", "rd_intensity": "研发占收入比例（ρ）",
         "capital": "文化资本（M_k）", "decay": "每月遗忘率（d_k）", "halo": "原产国光环（η）",
         "quality": "内容质量（Q_z）", "promotion": "推广预算，元/月", "share": "强制现代化比例（m）",
-        "at": "事件开始月份", "budget": "传媒预算，元/月", "push": "每月补贴进入企业数",
+        "at": "事件开始月份", "budget": "预算，元/月",
     },
 }
 

@@ -1,0 +1,135 @@
+"""Bertrand-Nash prices with capacity (DESIGN §1.4): the Kuhn-Tucker conditions hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import small
+
+import premia
+from premia.catalog import shipped
+from premia.model.demand import choice_probabilities
+from premia.model.engine import Economy
+from premia.model.pricing import PricingError, nash_prices
+
+HETEROGENEOUS = {"consumers.income_sigma": 0.6, "consumers.quality_taste_sigma": 0.4}
+
+
+def _market(overrides=None, seed=5):
+    """The static four-firm market after one period: (economy, offer, costs, owners)."""
+    eco = Economy(small("static_nash", periods=2, consumers=400,
+                        overrides={**HETEROGENEOUS, **(overrides or {})}), seed)
+    eco.step()
+    f = eco.state.firms
+    offer = eco.offer()
+    return eco, offer, f.effective_cost[offer.slots], f.owner[offer.slots]
+
+
+def _demand(eco, offer, prices):
+    offer.price[:] = prices
+    probs = choice_probabilities(offer, eco.state.consumers, eco.eta, 0)[:, 1:]
+    return eco.state.consumers.weight * offer.purchase_rate[0] * probs.sum(axis=0)
+
+
+def _best_response(eco, offer, prices, cost, owner, j):
+    """Firm j's price without a capacity limit, the others' prices held at ``prices``."""
+    offer.price[:] = prices
+    free = np.zeros(prices.size, np.bool_)
+    free[j] = True
+    out, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner, free=free)
+    return out[j]
+
+
+def test_capacity_bound_firms_sell_their_capacity_and_price_above_their_nash_price():
+    eco, offer, cost, owner = _market()
+    free_prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner)
+    unconstrained = _demand(eco, offer, free_prices)
+    capacity = np.array([0.6, 5.0, 0.5, 5.0]) * unconstrained  # firms 0 and 2 are short
+    offer.price[:] = cost * 1.1
+    prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner,
+                            capacity=capacity)
+    demand = _demand(eco, offer, prices)
+    bound = np.array([True, False, True, False])
+    np.testing.assert_allclose(demand[bound], capacity[bound], rtol=1e-8)
+    assert np.all(demand[~bound] < capacity[~bound])
+    assert np.all(prices[bound] > free_prices[bound] * 1.01), "scarcity lifts their prices"
+    for j in range(prices.size):
+        reply = _best_response(eco, offer, prices, cost, owner, j)
+        if bound[j]:
+            assert prices[j] > reply, f"firm {j} is bound: above its Nash price"
+        else:
+            assert prices[j] == pytest.approx(reply, rel=1e-8), f"firm {j} is at its Nash price"
+
+
+def test_slack_capacity_gives_the_plain_nash_prices():
+    eco, offer, cost, owner = _market({"firms.1.owner": "x", "firms.3.owner": "x"})
+    free_prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner)
+    capacity = 1.5 * _demand(eco, offer, free_prices)
+    offer.price[:] = cost * 3.0
+    prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner,
+                            capacity=capacity)
+    np.testing.assert_allclose(prices, free_prices, rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_fixed_point_is_reached_from_any_start(seed):
+    """Random starting prices (below cost, far above it) all end at the same prices."""
+    eco, offer, cost, owner = _market()
+    free_prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner)
+    capacity = np.array([0.3, 1.2, 0.7, 0.4]) * _demand(eco, offer, free_prices)
+    rng = np.random.default_rng(seed)
+    ends = []
+    for _ in range(3):
+        offer.price[:] = cost * np.exp(rng.uniform(-1.0, 3.0, cost.size))
+        prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner,
+                                capacity=capacity)
+        ends.append(prices)
+    np.testing.assert_allclose(ends[1], ends[0], rtol=1e-8)
+    np.testing.assert_allclose(ends[2], ends[0], rtol=1e-8)
+    assert np.all(_demand(eco, offer, ends[0]) <= capacity * (1 + 1e-8))
+
+
+def test_every_good_bound_in_a_covered_market_still_converges():
+    """Total capacity far below demand and an outside option nobody takes: prices climb
+    until enough buyers leave, every firm selling exactly its capacity."""
+    eco, offer, cost, owner = _market({"category.widgets.outside_utility": -20.0})
+    free_prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner)
+    capacity = 0.2 * _demand(eco, offer, free_prices)
+    prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner,
+                            capacity=capacity)
+    np.testing.assert_allclose(_demand(eco, offer, prices), capacity, rtol=1e-8)
+    assert np.all(prices > 2.0 * free_prices)
+
+
+def test_a_market_that_does_not_converge_is_a_clear_error():
+    eco, offer, cost, owner = _market()
+    offer.price[:] = cost * 5.0
+    with pytest.raises(PricingError, match=r"did not converge in market 0 after 2 iterations"):
+        nash_prices(offer, eco.state.consumers, eco.eta, cost, owner, max_iter=2)
+
+
+def test_the_engine_clears_scarce_craft_capacity_at_nash_prices():
+    """A culture category on Nash pricing with handmade capacity far below demand: every
+    workshop sells exactly its capacity, month after month."""
+    sc = small(periods=6, consumers=400, drop_events=True,
+               overrides={"firms.2.capacity": 5.0, "category.embroidery.entry_rate": 0.0})
+    res = premia.simulate(sc, seed=2)
+    craft = res.firms[res.firms.category == "embroidery"]
+    np.testing.assert_allclose(craft.utilization, 1.0, rtol=1e-8)
+    np.testing.assert_allclose(craft.demand, craft.capacity, rtol=1e-8)
+
+
+def test_a_higher_sunk_cost_leaves_fewer_firms_in_a_technology_market():
+    """Same seeds, entry cost doubled: fewer firms in the long run (second half)."""
+    def firms(cost: float) -> float:
+        over = {"scenario.periods": 120, "scenario.consumers": 600,
+                "category.phones.entry_cost": cost}
+        counts = []
+        for seed in (1, 2, 3):
+            sc = premia.load_scenario(shipped()["tech-cycles"], over)
+            cat = premia.simulate(sc, seed=seed).categories
+            counts.append(cat[cat.period >= 60].firms_alive.mean())
+        return float(np.mean(counts))
+
+    base = premia.load_scenario(shipped()["tech-cycles"]).category[0].entry_cost
+    assert firms(2.0 * base) < firms(base)
