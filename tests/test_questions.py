@@ -19,6 +19,7 @@ from premia.catalog import scenario_dir
 from premia.cli import build
 from premia.loading import ScenarioError, load_scenario
 from premia.metrics import Metric, MetricError, register
+from premia.questions.core import total_spending
 from premia.questions.expr import ExpressionError, MetricRef, parse_effect
 
 MINIMAL = (scenario_dir() / "minimal.toml").read_text(encoding="utf-8")
@@ -258,3 +259,57 @@ def test_dask_gives_the_same_verdicts_as_one_process(own):
     dask = pq.check([q], workers=2, executor="dask", **kw).claims[0]
     assert dask.per_seed == serial.per_seed
     assert dask.placebo["criteria"][0]["per_seed"] == serial.placebo["criteria"][0]["per_seed"]
+
+
+MATCHED = '''
+[[question]]
+id = "money"
+title = "Two ways to spend the same money"
+
+[[question.variant]]
+name = "machines"
+enable = [0]
+set = { "event.0.paid_by" = "budget", "category.embroidery.machine_capital" = 50.0 }
+
+[[question.variant]]
+name = "media"
+disable = [0]
+match_spending = { variant = "machines", budgets = ["event.1.budget"] }
+
+[[question.variant.event]]
+at = 50
+kind = "media"
+culture = "miao"
+budget = 1000.0
+
+[[question.criterion]]
+name = "poverty"
+effect = "poverty:guizhou@media - poverty:guizhou@machines"
+direction = "<"
+'''
+
+
+def test_a_variant_can_match_another_variants_public_spending(tmp_path):
+    path = tmp_path / "money.toml"
+    path.write_text(MINIMAL.replace("at = 60", "at = 50") + MATCHED, encoding="utf-8")
+    q = pq.load(path)["money"]
+    runs = q.run(3, {"scenario.consumers": 200}, periods=56)
+    machines, media = (total_spending(runs[n]) for n in ("machines", "media"))
+    assert machines > 0 and media == pytest.approx(machines, rel=1e-9)
+    spent = runs["media"].public
+    media_rows = spent[spent.instrument == "media"]
+    assert set(spent.instrument) <= {"media", "entry_subsidy"} and len(media_rows) == 6
+    assert (media_rows.period >= 50).all()
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (('variant = "machines"', 'variant = "media"'), "allowed: machines"),
+    (('budgets = ["event.1.budget"]', 'budgets = ["event.0.kind"]'), "is not a number"),
+])
+def test_matching_errors_are_one_line(tmp_path, edit, needle):
+    path = tmp_path / "money.toml"
+    path.write_text(MINIMAL.replace("at = 60", "at = 50") + MATCHED.replace(*edit),
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError, match=needle) as err:
+        pq.load(path)
+    assert "\n" not in str(err.value) and str(path) in str(err.value)

@@ -20,7 +20,7 @@ import numpy as np
 from premia.claims.facts import category_facts
 from premia.claims.stats import combine, interval, verdict
 from premia.metrics import Metric, registry
-from premia.questions.core import Question
+from premia.questions.core import Question, total_spending
 from premia.results import Results
 
 ROOT_SEED = 20261129
@@ -55,14 +55,6 @@ class Outcome:
     spending: dict[str, float | None]
 
 
-def spending(res: Results) -> float | None:
-    """Total public spending of a run, yuan (``None`` when the run records none)."""
-    table = res.tables.get("public")
-    if table is None:
-        return None
-    return float(table.column("spending").to_numpy().sum()) if table.num_rows else 0.0
-
-
 def run_task(task: Task) -> Outcome:
     """Run one question with one seed (in a worker) and measure it."""
     q = task.question
@@ -75,7 +67,7 @@ def run_task(task: Task) -> Outcome:
         placebo_runs = q.run(task.seed, task.overrides, task.periods, placebo=True, cache=cache)
         placebo = q.effects(q.measure(placebo_runs, metrics))
     return Outcome(effects, placebo, category_facts(runs[q.baseline]),
-                   {name: spending(res) for name, res in runs.items()})
+                   {name: total_spending(res) for name, res in runs.items()})
 
 
 def judge(values: Sequence[float], direction: str, threshold: float) -> dict[str, Any]:

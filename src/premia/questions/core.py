@@ -28,18 +28,23 @@ Runs = dict[str, Results]
 
 @dataclass(frozen=True)
 class Change:
-    """Switches of a variant or a placebo: plain overrides and factors of file values."""
+    """Switches of a variant or a placebo: added events, overrides, factors of file values."""
 
     overrides: Mapping[str, Any] = field(default_factory=dict)
     scale: Mapping[str, float] = field(default_factory=dict)
+    events: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def of(cls, spec: Switches) -> Change:
-        """From a schema section's ``set``, ``scale``, ``enable`` and ``disable``."""
-        return cls(dict(spec.override_map()), dict(spec.scale))
+        """From a schema section's ``set``, ``scale``, ``enable``, ``disable`` and ``event``."""
+        return cls(dict(spec.override_map()), dict(spec.scale),
+                   tuple(dict(e) for e in getattr(spec, "event", [])))
 
     def apply(self, raw: dict[str, Any], source: str) -> dict[str, Any]:
-        """``raw`` with the factors (of its own values) and then the overrides applied."""
+        """``raw`` with the events added, the factors (of its own values) and then the
+        overrides applied."""
+        if self.events:
+            raw = {**raw, "event": [*raw.get("event", []), *map(dict, self.events)]}
         scaled = {}
         for path, factor in self.scale.items():
             target, key = _locate(raw, path, source)
@@ -50,6 +55,14 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Match:
+    """Scale ``budgets`` by one factor so that public spending equals ``variant``'s."""
+
+    variant: str
+    budgets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Variant:
     """One arm of a question: a scenario file and what is changed in it."""
 
@@ -57,6 +70,7 @@ class Variant:
     title: str
     source: Path
     change: Change
+    match: Match | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +151,9 @@ class Question:
         variants = {}
         for v in spec.variant:
             file = locate_scenario(v.scenario, path) if v.scenario else path
-            variants[v.name] = Variant(v.name, v.title or v.name, file, Change.of(v))
+            m = v.match_spending
+            match = Match(m.variant, tuple(m.budgets)) if m is not None else None
+            variants[v.name] = Variant(v.name, v.title or v.name, file, Change.of(v), match)
         effects = spec.effects()
         criteria = tuple(Criterion(c.name, c.description, c.description_zh, effects[c.name],
                                    c.direction, c.threshold) for c in spec.criterion)
@@ -149,7 +165,20 @@ class Question:
         q = cls(spec.id, spec.title, spec.title_zh, spec.summary, spec.summary_zh, path,
                 variants, criteria, placebo, tuple(spec.equal_spending))
         q._check_foreign(spec)
+        q._check_budgets()
         return q
+
+    def _check_budgets(self) -> None:
+        for v in self.variants.values():
+            if v.match is None:
+                continue
+            sc = self.scenario(v.name).model_dump()
+            for path in v.match.budgets:
+                value = _value(sc, path)
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    raise ScenarioError(
+                        f"{self.source}: question {self.id}, variant {v.name}, "
+                        f"match_spending: budget {path!r} is not a number in its scenario")
 
     def _check_foreign(self, spec: QuestionSpec) -> None:
         for name, v in self.variants.items():
@@ -233,20 +262,34 @@ class Question:
         """Run every variant once with ``seed``; ``{variant: Results}``.
 
         Variants whose scenarios are identical (as a placebo may leave some unchanged)
-        share one run through ``cache`` (keyed by scenario hash and seed).
+        share one run through ``cache`` (keyed by scenario hash and seed). A variant that
+        matches another's spending is run once as declared, then again with its budgets
+        multiplied by (the other's public spending on interventions) / (its own): media,
+        promotion and heritage budgets are spent in full every month, so one rescaling
+        makes the two equal.
         """
-        from premia.api import simulate
-        from premia.loading import scenario_hash
-
         cache = {} if cache is None else cache
         out: Runs = {}
-        for name in self.variants:
+        order = sorted(self.variants, key=lambda n: self.variants[n].match is not None)
+        for name in order:
             sc = self.scenario(name, overrides, periods, placebo)
-            key = f"{scenario_hash(sc)}:{seed}"
-            if key not in cache:
-                cache[key] = simulate(sc, seed=seed)
-            out[name] = cache[key]
-        return out
+            res = _simulate(sc, seed, cache)
+            match = self.variants[name].match
+            if match is not None:
+                res = self._matched(sc, res, out[match.variant], match, seed, cache)
+            out[name] = res
+        return {name: out[name] for name in self.variants}
+
+    @staticmethod
+    def _matched(sc: Scenario, res: Results, target: Results, match: Match, seed: int,
+                 cache: dict[str, Results]) -> Results:
+        own, wanted = total_spending(res), total_spending(target)
+        if own is None or wanted is None or own <= 0 or wanted == own:
+            return res
+        factor = wanted / own
+        dump = sc.model_dump(mode="json")
+        raw = apply_overrides(dump, {p: _value(dump, p) * factor for p in match.budgets})
+        return _simulate(validate_raw(raw, "<matched>"), seed, cache)
 
     def measure(self, runs: Runs, metrics: Mapping[str, Metric] | None = None
                 ) -> dict[MetricRef, float]:
@@ -263,6 +306,43 @@ class Question:
     def effects(self, values: Mapping[MetricRef, float]) -> list[float]:
         """Each criterion's effect from the metric values of one seed."""
         return [c.effect.evaluate(values) for c in self.criteria]
+
+
+def _simulate(sc: Scenario, seed: int, cache: dict[str, Results]) -> Results:
+    from premia.api import simulate
+    from premia.loading import scenario_hash
+
+    key = f"{scenario_hash(sc)}:{seed}"
+    if key not in cache:
+        cache[key] = simulate(sc, seed=seed)
+    return cache[key]
+
+
+def _value(dump: dict[str, Any], path: str) -> Any:
+    try:
+        target, key = _locate(dump, path, "")
+    except ScenarioError:
+        return None
+    return target.get(key)
+
+
+INTERVENTIONS = ("media", "promotion", "machines", "machine_subsidy", "heritage")
+
+
+def total_spending(res: Results, instruments: tuple[str, ...] = INTERVENTIONS) -> float | None:
+    """Public spending of a run on interventions, all accounts, yuan (None when the run
+    records no public table).
+
+    Entry subsidies are left out: they belong to the market every arm shares (the public
+    share of entrants' sunk cost), not to the interventions a question compares.
+    """
+    table = res.tables.get("public")
+    if table is None:
+        return None
+    if table.num_rows == 0:
+        return 0.0
+    frame = table.to_pandas()
+    return float(frame.loc[frame["instrument"].isin(instruments), "spending"].sum())
 
 
 def _name_of(path: Path) -> str:

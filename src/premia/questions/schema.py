@@ -77,6 +77,15 @@ class Switches(_Spec):
         return out
 
 
+class MatchSpec(_Spec):
+    """``match_spending``: scale some budgets so that public spending on interventions
+    (media, promotion, machines, machine subsidies, heritage) equals another arm's."""
+
+    variant: Name = Field(description="the variant whose public spending to match")
+    budgets: list[str] = Field(
+        min_length=1, description="override paths scaled by one common factor (yuan/month)")
+
+
 class VariantSpec(Switches):
     """``[[question.variant]]``: one arm of the comparison."""
 
@@ -85,6 +94,11 @@ class VariantSpec(Switches):
     scenario: str | None = Field(
         None, max_length=400,
         description="run on another scenario: a shipped name or a path relative to this file")
+    event: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="[[question.variant.event]]: events added after the file's own")
+    match_spending: MatchSpec | None = Field(
+        None, description="rescale budgets, seed by seed, to spend what another variant spends")
 
 
 class PlaceboSpec(Switches):
@@ -164,7 +178,8 @@ def check_question(q: QuestionSpec, ids: dict[str, list[str]], events: int,
     metrics = registry()
     for v in q.variant:
         if v.name in own:
-            _check_events(f"question {q.id}, variant {v.name}", v, events)
+            _check_events(f"question {q.id}, variant {v.name}", v, events + len(v.event))
+        _check_match(q, v, names)
     for c in q.criterion:
         where = f"question {q.id}, criterion {c.name}, effect"
         try:
@@ -191,6 +206,20 @@ def check_question(q: QuestionSpec, ids: dict[str, list[str]], events: int,
         if name not in names:
             raise _fail(f"question {q.id}, equal_spending",
                         f"unknown variant {name!r} (known: {_known(names)})")
+
+
+def _check_match(q: QuestionSpec, v: VariantSpec, names: list[str]) -> None:
+    m = v.match_spending
+    if m is None:
+        return
+    where = f"question {q.id}, variant {v.name}, match_spending"
+    if m.variant not in names or m.variant == v.name:
+        others = [n for n in names if n != v.name]
+        raise _fail(where, f"variant {m.variant!r} (allowed: {_known(others)})")
+    target = next(x for x in q.variant if x.name == m.variant)
+    if target.match_spending is not None:
+        raise _fail(where, f"{m.variant} itself matches another variant; match one that "
+                           "does not")
 
 
 def _check_events(where: str, switches: Switches, events: int) -> None:

@@ -301,7 +301,7 @@ CLAIM_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "C6": {
             "title": "Media and creators beat modernization for a poor craft region",
             "mechanism": "Three arms for a poor craft region: no intervention; modernizing its workshops; a media budget and a creator with a cooperative. Media and the creator can grow the accepting group and bring the cooperative's goods to aware buyers; modernization cuts the labour and the meaning of the craft.",
-            "measure": "poverty headcount of the craft region in the three arms, and the cooperative members' gain",
+            "measure": "poverty headcount of the craft region in the three arms, media and creators spending what modernization costs the public, and the cooperative members' gain",
         },
         "C7": {
             "title": "A mature craft culture lifts a country's technology margins",
@@ -310,8 +310,8 @@ CLAIM_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "C8": {
             "title": "The binding constraint is packaging and promotion, not cultural resources",
-            "mechanism": "Cultural capital raises the meaning of authentic goods for the buyers who know the culture; media and creators widen awareness and acceptance. The check compares the two levers on the craft region's income.",
-            "measure": "the craft region's mean income with more media and creators against more cultural capital",
+            "mechanism": "Heritage spending raises cultural capital, the meaning of authentic goods for the buyers who know the culture; media and creators widen awareness and acceptance. The check gives both levers the same public money.",
+            "measure": "the craft region's mean household income with the same public spending on media and creators or on cultural capital",
         },
     },
     "zh": {
@@ -343,7 +343,7 @@ CLAIM_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "C6": {
             "title": "对贫困手工艺地区，传媒与创作者胜过现代化",
             "mechanism": "贫困手工艺地区的三种方案：不干预；对作坊进行现代化改造；投入传媒预算并由创作者带领合作社。传媒与创作者可能扩大接受群体，把合作社的产品送到知情的消费者面前；现代化则削减手工劳动与工艺中的文化涵义。",
-            "measure": "三种方案下手工艺地区的贫困发生率，以及合作社成员的收益",
+            "measure": "三种方案下手工艺地区的贫困发生率（传媒与创作者的支出与现代化的公共成本相同），以及合作社成员的收益",
         },
         "C7": {
             "title": "成熟的手工艺文化能提升一国技术产品的利润率",
@@ -352,8 +352,8 @@ CLAIM_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "C8": {
             "title": "真正的约束是包装与推广，而非文化资源",
-            "mechanism": "文化资本提高正宗商品对了解该文化的消费者的涵义；传媒与创作者扩大知晓与接受的人群。检验比较两种手段对手工艺地区收入的作用。",
-            "measure": "更多传媒与创作者与更多文化资本两种情况下手工艺地区的户均收入",
+            "mechanism": "文化遗产支出提高文化资本，即正宗商品对了解该文化的消费者的涵义；传媒与创作者扩大知晓与接受的人群。检验给两种手段同样多的公共资金。",
+            "measure": "同等公共支出投向传媒与创作者或投向文化资本时，手工艺地区的户均收入",
         },
     },
 }
@@ -371,7 +371,7 @@ HOLDS: dict[str, dict[str, str]] = {
         "C5": "Judged on apparel's terms, {-survival:n} fewer craft workshops survive, profit per workshop falls by ¥{-profit:yuan} a month and the total surplus of the two markets by {-surplus:pct} ({seeds} seeds).",
         "C6": "With media and creators the craft region's poverty headcount is {-poverty:pt} points below the better of no intervention and modernization, and cooperative workshops gain ¥{members_gain:yuan} a month more than other workshops ({seeds} seeds).",
         "C7": "With the halo the home country's technology firms earn a markup {markup:pt} points and a net margin {net_margin:pt} points higher than without it ({seeds} seeds).",
-        "C8": "More media and creators raise the craft region's mean income by ¥{income:yuan} a month more than more cultural capital does ({seeds} seeds).",
+        "C8": "At the same public spending, media and creators raise the craft region's mean household income by ¥{income:yuan} a month more than heritage spending on cultural capital does ({seeds} seeds).",
     },
     "zh": {
         "C1": "在补贴进入下，一般商品价格稳定在高于生产成本 {price_premium:pct} 的水平，生产者的长期净利润率为 {net_margin:pct}（{seeds} 个种子）。",
@@ -381,7 +381,7 @@ HOLDS: dict[str, dict[str, str]] = {
         "C5": "按服装市场的标准评判时，存活的手工艺作坊少 {-survival:n} 家，作坊月利润减少 {-profit:yuan} 元，两个市场的总剩余下降 {-surplus:pct}（{seeds} 个种子）。",
         "C6": "有传媒与创作者时，手工艺地区的贫困发生率比“不干预”和“现代化”中较好者低 {-poverty:pt} 个百分点，合作社作坊的月收益比其他作坊多 {members_gain:yuan} 元（{seeds} 个种子）。",
         "C7": "有光环时，本国技术企业的加价率高 {markup:pt} 个百分点，净利润率高 {net_margin:pt} 个百分点（{seeds} 个种子）。",
-        "C8": "更多传媒与创作者比更多文化资本使手工艺地区户均月收入多增加 {income:yuan} 元（{seeds} 个种子）。",
+        "C8": "同等公共支出下，投向传媒与创作者比投向文化资本（文化遗产支出）使手工艺地区户均月收入多 {income:yuan} 元（{seeds} 个种子）。",
     },
 }
 
