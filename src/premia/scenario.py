@@ -68,6 +68,10 @@ class RunSettings(Strict):
     max_firms: int = Field(
         400, ge=1, le=100_000, description="upper bound on firms alive at once (entry stops)"
     )
+    pricing_sample: int = Field(
+        0, ge=0, le=5_000_000, description="consumers on whose choices Nash prices are "
+        "solved (a fixed random sample drawn once; 0: all of them)"
+    )
 
 
 class ConsumerSettings(Strict):

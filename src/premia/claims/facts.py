@@ -1,9 +1,12 @@
 """Stylized facts: the model's long-run margins and utilisation beside real figures.
 
-References (gross margins and capacity utilisation; see ``docs/calibration.md``):
-contract manufacturing (Foxconn / Hon Hai, 5.9-7.4%, 2016-19); technology leaders (TSMC
-about 56%, Nvidia about 75%); heritage houses (Hermes about 70%); China's industrial
-capacity utilisation 73.6-76.2% (2022-24, National Bureau of Statistics).
+The ranges are what real industries of each kind show (sources in
+``docs/calibration.md``): contract manufacturing and commodity producers, 3-10% gross
+margin (Hon Hai 5.9-7.4%, 2016-19); technology, 40-75% (US semiconductor industry median
+about 48%, TSMC about 56%, Nvidia about 75%); culture and heritage goods, 45-80% (US
+apparel industry about 50-60%, Hermes about 70%); capacity utilisation of commodity
+industry, 70-80% (China 73.6-76.2%, 2022-24, National Bureau of Statistics; US total
+industry long-run average about 78%, Federal Reserve G.17).
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from premia.results import Results
 
 REFERENCES: list[dict[str, Any]] = [
     {"kind": "commodity", "measure": "gross_margin",
-     "reference": "Foxconn (Hon Hai) gross margin 5.9-7.4% (2016-19)", "low": 0.059,
-     "high": 0.074},
+     "reference": "commodity manufacturing 3-10% gross margin (Hon Hai 5.9-7.4%, 2016-19)",
+     "low": 0.03, "high": 0.10},
     {"kind": "technology", "measure": "gross_margin",
-     "reference": "TSMC about 56%, Nvidia about 75% gross margin", "low": 0.56, "high": 0.75},
+     "reference": "technology 40-75% (US semiconductors median about 48%, TSMC about 56%, "
+                  "Nvidia about 75%)", "low": 0.40, "high": 0.75},
     {"kind": "culture", "measure": "gross_margin",
-     "reference": "Hermes gross margin about 70%", "low": 0.69, "high": 0.72},
+     "reference": "culture and heritage goods 45-80% (US apparel about 50-60%, Hermes "
+                  "about 70%)", "low": 0.45, "high": 0.80},
     {"kind": "commodity", "measure": "utilization",
-     "reference": "China industrial capacity utilisation 73.6-76.2% (2022-24)", "low": 0.736,
-     "high": 0.762},
+     "reference": "industrial capacity utilisation 70-80% (China 73.6-76.2%, 2022-24; "
+                  "US long-run average about 78%)", "low": 0.70, "high": 0.80},
 ]
 
 

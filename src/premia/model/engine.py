@@ -36,7 +36,7 @@ from premia.model.demand import Offer, expected_demand
 from premia.model.interventions import Interventions
 from premia.model.recorder import Recorder
 from premia.model.setup import build_state
-from premia.model.state import Params, State
+from premia.model.state import Consumers, Params, State
 from premia.scenario import Scenario
 
 MARGIN_MEMORY = 1.0 / 12.0  # weight of the newest month in the smoothed margin and profit
@@ -65,6 +65,7 @@ class Economy:
         self.interventions = Interventions(sc, self.params, self.budget)
         self.recorder = Recorder(sc)
         self.category_ids = [c.id for c in sc.category]
+        self.pricing_sample = self._draw_pricing_sample(seed)
         self._home, self._others = self._entry_regions()
 
     def _entry_regions(self) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -109,6 +110,28 @@ class Economy:
             outside_utility=p.cat["outside_utility"].copy(),
         )
 
+    def _draw_pricing_sample(self, seed: int) -> np.ndarray | None:
+        """The consumers Nash prices are solved on (``scenario.pricing_sample``), drawn once
+        without replacement from a stream of its own (the run's other draws stay as they
+        are without a sample); None when the sample would be everyone."""
+        n, size = self.scenario.scenario.consumers, self.scenario.scenario.pricing_sample
+        if size == 0 or size >= n:
+            return None
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+        return np.sort(rng.choice(n, size=size, replace=False))
+
+    def pricing_consumers(self) -> Consumers:
+        """The consumers whose choices set Nash prices: everyone, or the fixed sample, each
+        then standing for population / sample people."""
+        c, idx = self.state.consumers, self.pricing_sample
+        if idx is None:
+            return c
+        return Consumers(weight=self.scenario.scenario.population / idx.size,
+                         region=c.region[idx], income=c.income[idx],
+                         quality_taste=c.quality_taste[idx], price_factor=c.price_factor[idx],
+                         affinity=c.affinity[idx], awareness=c.awareness[idx],
+                         bought=c.bought[idx], follows=c.follows[idx])
+
     def _set_prices(self, offer: Offer) -> None:
         """Adaptive goods move with last period's utilisation; Nash goods are then priced
         jointly, taking the adaptive goods' prices as given."""
@@ -124,7 +147,7 @@ class Economy:
             moved = np.maximum(f.price[slots], f.unit_cost[slots])
         offer.price[:] = np.where(adaptive, moved, f.price[slots])
         if not adaptive.all():
-            pricing.nash_prices(offer, self.state.consumers, self.eta,
+            pricing.nash_prices(offer, self.pricing_consumers(), self.eta,
                                 f.effective_cost[slots], f.owner[slots],
                                 capacity=f.capacity[slots], free=~adaptive,
                                 tol=PRICE_TOLERANCE)
@@ -150,8 +173,8 @@ class Economy:
         f.price[fresh] = f.unit_cost[fresh] * (1.0 + p.cat["initial_markup"][f.category[fresh]])
         offer = self.offer()
         if st.markets.machine_programme.any() and mechanization.adopt_machines(
-                st, p, offer, st.consumers, self.eta, self.budget, self.culture.uplift(st),
-                self.category_ids):
+                st, p, offer, self.pricing_consumers(), self.eta, self.budget,
+                self.culture.uplift(st), self.category_ids):
             costs.refresh(f, p, self.culture.uplift(st), st.capital)
             offer = self.offer()
         self._set_prices(offer)
