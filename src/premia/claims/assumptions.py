@@ -42,9 +42,15 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption("category.*.defect_rate", "Defects 3%"),
     Assumption("region.*.transport", "transport ¥2 per unit"),
     Assumption("category.*.fixed_cost", "fixed cost ¥0.3 per unit of monthly capacity"),
-    Assumption("category.*.entry_subsidy", "its size is an assumption"),
+    Assumption("category.*.entry_subsidy", "the subsidy share"),
+    Assumption("category.*.entry_rate", "Entry rates and spreads"),
+    Assumption("category.*.entry_spread", "Entry rates and spreads"),
+    Assumption("category.*.entry_cost", "sunk costs"),
+    Assumption("category.*.capacity_cost", "sunk costs"),
+    Assumption("category.*.machine_capital", "machine capital"),
+    Assumption("culture.*.heritage_efficiency", "heritage efficiency"),
+    Assumption("firms.*.heterogeneity", "firms' heterogeneity"),
     Assumption("category.*.patent_length", "Patents last 24 months", kinds=RD),
-    Assumption("category.*.entry_rate", "Entry responds to margins"),
     Assumption("category.*.entry_home_share", "the share is", kinds=CULTURE),
     Assumption("category.*.authenticity_loss", "Authenticity loss θ = 0.8", kinds=CULTURE),
     Assumption("culture.*.affinity_home", "Initial affinity 0.7 at home"),
@@ -66,7 +72,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
 )
 
 LISTS = {"category": "Category", "region": "Region", "culture": "Culture",
-         "creator": "Creator"}
+         "creator": "Creator", "firms": "FirmGroup"}
 SECTIONS = {"consumers": "ConsumerSettings", "scenario": "RunSettings"}
 
 
@@ -103,8 +109,8 @@ def _values(dump: dict[str, Any], a: Assumption) -> list[tuple[str, str, str, An
         value = dump.get(parts[0], {}).get(parts[1])
         return [] if value is None else [(pattern, parts[0], parts[1], value)]
     section, _, name = parts
-    return [(f"{section}.{item['id']}.{name}", section, name, item[name])
-            for item in dump.get(section, []) if item.get(name) is not None
+    return [(f"{section}.{item.get('id', i)}.{name}", section, name, item[name])
+            for i, item in enumerate(dump.get(section, [])) if item.get(name) is not None
             and (not a.kinds or item.get("kind") in a.kinds)]
 
 
