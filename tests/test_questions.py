@@ -106,7 +106,7 @@ def test_bad_formulas_are_refused(text, needle):
 def test_question_errors_name_the_file_the_question_and_what_is_allowed(tmp_path, edit, needle):
     path = write(tmp_path, QUESTION.replace(*edit))
     with pytest.raises(ScenarioError) as err:
-        load_scenario(path)
+        pq.load(path)
     line = str(err.value)
     assert needle in line and str(path) in line and "\n" not in line
     done = subprocess.run([str(Path(sys.executable).with_name("premia")), "validate",
@@ -115,7 +115,10 @@ def test_question_errors_name_the_file_the_question_and_what_is_allowed(tmp_path
     assert len(done.stderr.strip().splitlines()) == 1 and needle in done.stderr
 
 
-def test_questions_are_not_part_of_a_run(own):
+def test_questions_are_not_part_of_a_run(own, tmp_path):
+    # a program may drop the events a question switches: the scenario still runs
+    broken = write(tmp_path, QUESTION.replace("enable = [0]", "enable = [7]"))
+    assert load_scenario(broken).question[0].id == "mandate"
     sc = load_scenario(own)
     assert [q.id for q in sc.question] == ["mandate"]
     assert "question" not in sc.model_dump()

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from premia.events import Event
-from premia.questions.schema import QuestionSpec, check_questions
+from premia.questions.schema import QuestionSpec
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -346,16 +346,12 @@ class Scenario(Strict):
     event: list[Event] = Field(default_factory=list)
     question: list[QuestionSpec] = Field(
         default_factory=list, exclude=True,
-        description="questions on this scenario (premia.questions); not part of a run")
+        description="questions on this scenario (premia.questions); not part of a run, "
+        "so a question's references are checked when it is loaded, not when the file runs")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         from premia.references import check_references
 
         check_references(self)
-        return self
-
-    @model_validator(mode="after")
-    def _questions(self) -> Scenario:
-        check_questions(self)
         return self

@@ -161,7 +161,8 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
                   f"{report.meta['wall_time_s']:.1f} s")
     if robust:
         document["robustness"] = run_robustness(questions, robust, robust_seeds, store,
-                                                workers or 1, executor, periods)
+                                                workers or (os.cpu_count() or 1), executor,
+                                                periods, overrides=overrides)
     if json_path is not None:
         write_json_atomic(json_path, document)
         console.print(f"results written to {json_path}")
@@ -174,14 +175,15 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
 
 
 def run_robustness(questions: list, n: int, seeds: int, store: Path | None, workers: int,
-                   executor: str, periods: int | None, ranges: list | None = None) -> dict:
+                   executor: str, periods: int | None, ranges: list | None = None,
+                   overrides: dict | None = None) -> dict:
     """Run the robustness analysis with a progress bar and print its table."""
     from premia.experiments.robustness import robustness
 
     with progress_bar(f"robustness: {len(questions)} questions x {n} points x {seeds} seeds",
                       len(questions) * n) as adv:
         doc = robustness(questions, n, seeds, ranges=ranges, store=store, workers=workers,
-                         executor=executor, periods=periods,
+                         executor=executor, periods=periods, overrides=overrides,
                          progress=lambda done, total: adv(done, total=total))
     console.print(robustness_table(doc))
     return doc
@@ -245,11 +247,14 @@ def robustness_command(
         "--range", help="PATH=LO:HI: a box of your own (default: the documented assumptions)")
     ] = None,
     periods: Periods = None,
+    set_: Sets = None,
     json_: Annotated[Path | None, typer.Option("--json", help="write the summary as JSON")
                      ] = None,
 ) -> None:
     """Where in the box of assumed parameters each question holds, fails or stays open."""
+    from premia.cli.common import parse_sets
     from premia.experiments.design import DesignError, parse_range
+    from premia.questions.core import check_overrides
     from premia.questions.find import select
 
     _check_executor(executor)
@@ -261,7 +266,11 @@ def robustness_command(
     except DesignError as exc:
         raise BadInputError(str(exc)) from None
     questions = select(claims)
-    doc = run_robustness(questions, n, seeds, store, workers, executor, periods, ranges)
+    overrides = parse_sets(set_)
+    for q in questions:
+        check_overrides(q, overrides)
+    doc = run_robustness(questions, n, seeds, store, workers, executor, periods, ranges,
+                         overrides)
     if json_ is not None:
         write_json_atomic(json_, {"robustness": doc})
         console.print(f"results written to {json_}")

@@ -17,7 +17,6 @@ interrupted run resumes where it stopped; runs go to the local process pool or D
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,8 +130,8 @@ class QuestionRobustness:
 def robustness(questions: Sequence[Question], n: int = 16, seeds: int = 3, *,
                ranges: Sequence[Range] | None = None, store: str | Path | None = None,
                workers: int = 1, executor: str = "local", periods: int | None = None,
-               sample_seed: int = 0, progress: Callable[[int, int], None] | None = None
-               ) -> dict[str, Any]:
+               sample_seed: int = 0, progress: Callable[[int, int], None] | None = None,
+               overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Run questions over ``n`` Latin-hypercube points of their boxes of assumptions.
 
     Args:
@@ -145,6 +144,7 @@ def robustness(questions: Sequence[Question], n: int = 16, seeds: int = 3, *,
         periods: run length override (quick looks).
         sample_seed: seed of the Latin hypercube.
         progress: ``progress(done, total)`` after each point.
+        overrides: fixed overrides (``--set``) under every point.
 
     Returns:
         ``{"n", "seeds", "sample_seed", "periods", "claims": [summary per question]}``.
@@ -161,7 +161,7 @@ def robustness(questions: Sequence[Question], n: int = 16, seeds: int = 3, *,
         qr = QuestionRobustness(q.id, q.ref, box)
         results.append(qr)
         for point in points(q, box, n, sample_seed):
-            tasks.append((q, seeds, point, periods))
+            tasks.append((q, seeds, {**(overrides or {}), **point}, periods))
             owners.append(qr)
     digests = {id(q): scenario_digest(q) for q in questions}
 
@@ -170,10 +170,10 @@ def robustness(questions: Sequence[Question], n: int = 16, seeds: int = 3, *,
         return cell_key([q.ref, s, point, p, digests[id(q)]])
 
     cache = CellCache(Path(store) / "cells" if store is not None else None)
-    found = run_cells(tasks, run_point, functools.partial(key), cache, executor, workers,
-                      progress)
+    found = run_cells(tasks, run_point, key, cache, executor, workers, progress)
     for task, owner in zip(tasks, owners, strict=True):
-        owner.rows.append({"point": task[2], **found[key(task)]})
+        point = {p: v for p, v in task[2].items() if p in {r.path for r in owner.box}}
+        owner.rows.append({"point": point, **found[key(task)]})
     return {"n": n, "seeds": seeds, "sample_seed": sample_seed, "periods": periods,
             "claims": [r.to_json() for r in results]}
 

@@ -28,9 +28,11 @@ def load(path: str | Path) -> dict[str, Question]:
         ['C6', 'C8']
     """
     from premia.catalog import resolve
+    from premia.questions.schema import check_questions
 
     p = Path(resolve(path))
     sc = validate_raw(read_toml(p), str(p))
+    check_questions(sc, str(p))
     return {spec.id: Question.from_spec(spec, p) for spec in sc.question}
 
 

@@ -31,9 +31,9 @@ Example (TOML)::
     description = "no meaning lives in the technique (theta = 0)"
     set = { "category.embroidery.authenticity_loss" = 0.0 }
 
-This module checks the structure (pydantic) and, given the scenario, the references
-(:func:`check_questions`): variants named in formulas exist, events exist, metrics are
-known and their arguments name entities of the scenario.
+This module checks the structure (pydantic, with the scenario) and, when the questions are
+loaded, the references (:func:`check_questions`): variants named in formulas exist, events
+exist, metrics are known and their arguments name entities of the scenario.
 """
 
 from __future__ import annotations
@@ -250,12 +250,25 @@ def scenario_ids(sc: Scenario) -> dict[str, list[str]]:
     return ids
 
 
-def check_questions(sc: Scenario) -> None:
+def check_questions(sc: Scenario, source: str | None = None) -> None:
     """Check every ``[[question]]`` of a validated scenario (unique ids, references).
 
+    A scenario runs without its questions, so this is not part of validating a scenario
+    (a program may drop or replace events); :func:`premia.questions.load` and ``premia
+    validate`` call it.
+
     Raises:
-        ValueError: one line naming the question and what is wrong.
+        ValueError: one line naming the question and what is wrong (a
+            :class:`~premia.loading.ScenarioError` starting with ``source`` when given).
     """
+    if source is not None:
+        from premia.loading import ScenarioError
+
+        try:
+            check_questions(sc)
+        except ValueError as exc:
+            raise ScenarioError(f"{source}: {exc}") from None
+        return
     seen: set[str] = set()
     ids = scenario_ids(sc)
     for q in sc.question:
