@@ -12,23 +12,20 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 COMMAND = (DOCS / "claims-command.txt")
 
 
-def stored() -> tuple[dict, dict | None]:
-    check = json.loads((DOCS / "claims-check.json").read_text(encoding="utf-8"))
-    more_path = DOCS / "claims-check-40.json"
-    more = json.loads(more_path.read_text(encoding="utf-8")) if more_path.exists() else None
-    return check, more
+def load(name: str) -> dict | None:
+    path = DOCS / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def test_claims_page_matches_the_stored_check():
-    check, more = stored()
-    page = claims_document(check, more, COMMAND.read_text(encoding="utf-8"))
+    page = claims_document(load("claims-check.json"), load("claims-check-40.json"),
+                           COMMAND.read_text(encoding="utf-8"), load("claims-robustness.json"))
     assert (DOCS / "claims.md").read_text(encoding="utf-8") == page, (
-        "docs/claims.md is out of date: premia claims-doc docs/claims-check.json "
-        "--more docs/claims-check-40.json --command \"$(cat docs/claims-command.txt)\"")
+        "docs/claims.md is out of date: see the last command in docs/claims-command.txt")
 
 
 def test_the_page_states_every_claims_final_verdict_and_numbers():
-    check, more = stored()
+    check, more = load("claims-check.json"), load("claims-check-40.json")
     page = (DOCS / "claims.md").read_text(encoding="utf-8")
     reruns = {c["id"]: c for c in (more or {}).get("claims", [])}
     assert [c["id"] for c in check["claims"]] == [f"C{i}" for i in range(1, 9)]

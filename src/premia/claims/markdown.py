@@ -107,20 +107,23 @@ no meaning in the technique, no culture term, no media and creator, no halo): a 
 measure does not hold on its placebo. "Long run" is the second half of a run. Parameters
 and their sources: [calibration.md](calibration.md).
 
-This page is generated from stored results (`docs/claims-check.json`, and
-`docs/claims-check-40.json` for the claims that were inconclusive); every sentence below
-that says how a claim came out is chosen by its verdict and filled with its numbers."""
+This page is generated from stored results (`docs/claims-check.json`,
+`docs/claims-check-40.json` for the claims that were inconclusive, and
+`docs/claims-robustness.json`); every sentence below that says how a claim came out is
+chosen by its verdict and filled with its numbers."""
 
 
 def claims_document(check: Mapping[str, Any], more: Mapping[str, Any] | None = None,
-                    command: str = "") -> str:
+                    command: str = "", robustness: Mapping[str, Any] | None = None) -> str:
     """The whole of ``docs/claims.md`` from a check JSON (and a rerun with more seeds).
 
     Args:
         check: the ``premia check --json`` document (with ``robustness`` if it was run).
         more: a second check of the claims that were inconclusive, with more seeds.
         command: how the JSON files were made (shown under "Reproduce").
+        robustness: a ``premia robustness --json`` document (else the check's own).
     """
+    robust_doc = (robustness or {}).get("robustness") or check.get("robustness")
     reruns = {c["id"]: c for c in (more or {}).get("claims", [])}
     meta = check.get("meta", {})
     out = [INTRO, "", "## Reproduce", "", "```bash", command.strip() or
@@ -142,9 +145,9 @@ def claims_document(check: Mapping[str, Any], more: Mapping[str, Any] | None = N
         if final is not claim:
             head += f" with {final['seeds']} seeds ({claim['verdict']} with {claim['seeds']})"
         out += [head + ".** " + " ".join(prose.outcome("en", final)), ""]
-    robust = robustness_table(check.get("robustness"))
+    robust = robustness_table(robust_doc)
     if robust:
-        r = check["robustness"]
+        r = robust_doc
         out += ["## Robustness over what is assumed", "",
                 f"Each claim at {r['n']} Latin-hypercube points of the box spanned by the "
                 "parameters that [calibration.md](calibration.md) states as assumptions (their "
@@ -152,7 +155,9 @@ def claims_document(check: Mapping[str, Any], more: Mapping[str, Any] | None = N
                 f"`premia.claims.assumptions`), {r['seeds']} seeds per point, the same seeds at "
                 "every point. The drivers are the parameters with the largest Spearman rank "
                 "correlation, across points, with how far the claim lies on its claimed side "
-                "(its smallest criterion effect beyond the threshold, in interval half-widths). "
+                "(its smallest criterion effect beyond the threshold, in interval half-widths); "
+                f"with {r['n']} points, |ρ| below about {2 / max(r['n'] - 1, 1) ** 0.5:.2f} is "
+                "within sampling noise. "
                 "Reproduce with `premia check --robust "
                 f"{r['n']} --robust-seeds {r['seeds']}` or `premia robustness --n {r['n']} "
                 f"--seeds {r['seeds']}`.", "", *robust, ""]

@@ -282,6 +282,8 @@ def claims_doc(
     check_json: Annotated[Path, typer.Argument(help="a premia check --json file")],
     more: Annotated[Path | None, typer.Option(
         help="a second check (more seeds) of the claims that were inconclusive")] = None,
+    robustness: Annotated[Path | None, typer.Option(
+        help="a premia robustness --json file")] = None,
     out: Annotated[Path, typer.Option(help="the Markdown page to write")] = Path(
         "docs/claims.md"),
     command: Annotated[str, typer.Option(help="the commands that made the JSON files")] = "",
@@ -290,14 +292,22 @@ def claims_doc(
     from premia.claims.markdown import claims_document
     from premia.report import ReportError, load_check
 
-    docs = []
-    for path in (check_json, more):
+    docs: dict[str, dict | None] = {}
+    for name, path in (("check", check_json), ("more", more), ("robustness", robustness)):
         if path is None:
+            docs[name] = None
             continue
         try:
-            load_check(path)
+            if name != "robustness":
+                load_check(path)
+            docs[name] = json.loads(path.read_text(encoding="utf-8"))
         except ReportError as exc:
             raise BadInputError(str(exc)) from None
-        docs.append(json.loads(path.read_text(encoding="utf-8")))
-    write_text_atomic(out, claims_document(docs[0], docs[1] if more else None, command))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise BadInputError(f"{path}: not a readable JSON file ({exc})") from None
+    if docs["robustness"] is not None and "robustness" not in docs["robustness"]:
+        raise BadInputError(f"{robustness}: robustness: missing (write it with premia "
+                            "robustness --json)")
+    page = claims_document(docs["check"] or {}, docs["more"], command, docs["robustness"])
+    write_text_atomic(out, page)
     console.print(f"written to {out}")
