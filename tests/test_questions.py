@@ -316,3 +316,13 @@ def test_matching_errors_are_one_line(tmp_path, edit, needle):
     with pytest.raises(ScenarioError, match=needle) as err:
         pq.load(path)
     assert "\n" not in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_question_describes_itself_for_listings(own):
+    d = pq.load(own)["mandate"].describe()
+    json.dumps(d)
+    assert d["ref"] == f"{own}:mandate" and not d["essay"]
+    assert [v["name"] for v in d["variants"]] == ["base", "mandate"]
+    assert d["variants"][1]["overrides"] == {"event.0.enabled": True}
+    assert d["criteria"][0]["effect"].startswith("markup:embroidery@mandate")
+    assert d["placebo"]["variants"] == ["base", "mandate"]

@@ -223,6 +223,34 @@ class Question:
         """The first variant."""
         return next(iter(self.variants))
 
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description for listings (a dashboard, a notebook table).
+
+        Example:
+            >>> from premia.questions import resolve
+            >>> d = resolve("C4").describe()
+            >>> d["ref"], [v["name"] for v in d["variants"]]
+            ('C4', ['traditional', 'mandate'])
+        """
+        return {
+            "id": self.id, "ref": self.ref, "title": self.title, "title_zh": self.title_zh,
+            "summary": self.summary, "summary_zh": self.summary_zh, "essay": self.essay,
+            "source": self.source_name, "scenario": self.scenario_name,
+            "variants": [{"name": v.name, "title": v.title, "scenario": str(v.source),
+                          "overrides": dict(v.change.overrides), "scale": dict(v.change.scale),
+                          "matches": v.match.variant if v.match else None}
+                         for v in self.variants.values()],
+            "criteria": [{"name": c.name, "description": c.description,
+                          "description_zh": c.description_zh, "effect": c.effect.text,
+                          "direction": c.direction, "threshold": c.threshold}
+                         for c in self.criteria],
+            "placebo": None if self.placebo is None else {
+                "description": self.placebo.description,
+                "description_zh": self.placebo.description_zh,
+                "variants": list(self.placebo.variants)},
+            "equal_spending": list(self.equal_spending),
+        }
+
     def refs(self) -> list[MetricRef]:
         """Every metric reference of every criterion, without repeats."""
         return list(dict.fromkeys(r for c in self.criteria for r in c.effect.refs))
