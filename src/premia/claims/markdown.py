@@ -88,6 +88,20 @@ def claims_markdown(doc: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def tally(claims: Sequence[Mapping[str, Any]], reruns: Mapping[str, Mapping[str, Any]]) -> str:
+    """One sentence counting the final verdicts and the placebos that hold."""
+    final = [reruns.get(c["id"], c) for c in claims]
+    counts = {v: [c["id"] for c in final if c["verdict"] == v]
+              for v in ("holds", "fails", "inconclusive")}
+    parts = [f"{len(ids)} {word} ({', '.join(ids)})" for word, ids in
+             (("hold", counts["holds"]), ("fail", counts["fails"]),
+              ("are inconclusive", counts["inconclusive"])) if ids]
+    placebos = [c["id"] for c in final if (c.get("placebo") or {}).get("verdict") == "holds"]
+    said = (f"The placebo of {', '.join(placebos)} holds: that measure does not isolate its "
+            "mechanism." if placebos else "No placebo holds.")
+    return f"Of the {len(final)} claims, {'; '.join(parts)}. {said}"
+
+
 def _model(doc: Mapping[str, Any]) -> str:
     versions = doc.get("meta", {}).get("versions", {})
     return f"premia {versions.get('premia', '?')}" if versions else "premia"
@@ -103,9 +117,9 @@ when the whole interval lies on the side the essay claims, **fails** when it lie
 other side, **inconclusive** when it contains the threshold. A claim holds when all its
 criteria hold. Beside each verdict stands the verdict of its **placebo**, the same check
 with the essay's mechanism switched off (no subsidised entry, no R&D, no accepting group,
-no meaning in the technique, no culture term, no media and creator, no halo): a sound
-measure does not hold on its placebo. "Long run" is the second half of a run. Parameters
-and their sources: [calibration.md](calibration.md).
+no meaning in the technique, no culture term, no media and creator, no halo, no budgets):
+a sound measure does not hold on its placebo. "Long run" is the second half of a run.
+Parameters and their sources: [calibration.md](calibration.md).
 
 This page is generated from stored results (`docs/claims-check.json`,
 `docs/claims-check-40.json` for the claims that were inconclusive, and
@@ -138,7 +152,7 @@ def claims_document(check: Mapping[str, Any], more: Mapping[str, Any] | None = N
     if facts:
         out += ["", "Stylized facts (long-run means of the market claims' baseline runs beside "
                     "real figures):", "", *facts]
-    out += ["", "## What each result says", ""]
+    out += ["", "## What each result says", "", tally(check["claims"], reruns), ""]
     for claim in check["claims"]:
         final = reruns.get(claim["id"], claim)
         head = f"**{claim['id']} {VERDICT_WORDS[final['verdict']]}"
