@@ -169,6 +169,7 @@ def test_share_jacobian_matches_numpy_and_threads_agree_bit_for_bit():
     lo, hi = int(offer.offsets[1]), int(offer.offsets[2])
     args = (c.quality_taste, c.price_factor, c.affinity, c.awareness, c.follows, lo, hi,
             pack(offer, eco.eta), float(offer.outside_utility[1]))
+    args = (*args, np.arange(hi - lo, dtype=np.int64))
     serial = capacity._jacobian_serial(*args)
     for a, b in zip(serial, capacity._jacobian_parallel(*args), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -179,3 +180,24 @@ def test_share_jacobian_matches_numpy_and_threads_agree_bit_for_bit():
     np.testing.assert_allclose(lam, (gamma[:, None] * probs).sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(gam, np.einsum("i,ij,ik->jk", gamma, probs, probs), rtol=1e-9)
     assert hi - lo > 3 and np.all(np.diag(gam) > 0)
+
+
+def test_a_bound_good_of_a_multi_product_owner_carries_its_shadow_cost_to_its_siblings():
+    """Firms 0 and 2 share an owner and firm 2 is short of capacity: the owner prices
+    firm 0 with firm 2's shadow cost in its margin, so the first-order conditions hold
+    with that shadow cost (checked against the NumPy reference probabilities)."""
+    eco, offer, cost, owner = _market({"firms.0.owner": "acme", "firms.2.owner": "acme"})
+    free_prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner)
+    capacity = np.array([5.0, 5.0, 0.5, 5.0]) * _demand(eco, offer, free_prices)
+    shadow = np.zeros(cost.size)
+    prices, _ = nash_prices(offer, eco.state.consumers, eco.eta, cost, owner,
+                            capacity=capacity, shadow=shadow)
+    assert shadow[2] > 0 and np.all(shadow[[0, 1, 3]] == 0)
+    np.testing.assert_allclose(_demand(eco, offer, prices)[2], capacity[2], rtol=1e-8)
+    c = eco.state.consumers
+    probs = choice_probabilities(offer, c, eco.eta, 0)[:, 1:]
+    gamma = offer.price_weight[0] * c.price_factor
+    jac = np.einsum("i,ij,ik->jk", gamma, probs, probs) - np.diag(gamma @ probs)
+    same = owner[:, None] == owner[None, :]
+    foc = probs.sum(axis=0) + (same * jac).T @ (prices - cost - shadow)
+    np.testing.assert_allclose(foc, 0.0, atol=1e-7 * probs.sum())

@@ -40,7 +40,7 @@ from premia.model.state import Consumers, Params, State
 from premia.scenario import Scenario
 
 MARGIN_MEMORY = 1.0 / 12.0  # weight of the newest month in the smoothed margin and profit
-PRICE_TOLERANCE = 1e-9  # relative price change at which the Nash iteration stops
+PRICE_TOLERANCE = 1e-8  # relative price change at which the Nash iteration stops
 
 
 class Economy:
@@ -147,10 +147,12 @@ class Economy:
             moved = np.maximum(f.price[slots], f.unit_cost[slots])
         offer.price[:] = np.where(adaptive, moved, f.price[slots])
         if not adaptive.all():
+            shadow = f.capacity_rent[slots]
             pricing.nash_prices(offer, self.pricing_consumers(), self.eta,
                                 f.effective_cost[slots], f.owner[slots],
-                                capacity=f.capacity[slots], free=~adaptive,
+                                capacity=f.capacity[slots], free=~adaptive, shadow=shadow,
                                 tol=PRICE_TOLERANCE)
+            f.capacity_rent[slots] = shadow
         f.price[slots] = offer.price
 
     @property

@@ -163,7 +163,8 @@ def _fill_entrant(state: State, p: Params, slot: int, c: int, z: float) -> None:
     sigma = m.entrant["heterogeneity"][c]
     f.cost_factor[slot] = np.exp(sigma * z - 0.5 * sigma**2)
     for name in ("demand", "sales", "revenue", "last_revenue", "profit", "rd_spend", "wages",
-                 "materials", "transport", "fixed", "commission", "dividends"):
+                 "materials", "transport", "fixed", "commission", "dividends",
+                 "capacity_rent"):
         getattr(f, name)[slot] = 0.0
     f.cash[slot] = m.entrant["cash"][c]
     f.firm_id[slot] = state.next_firm_id

@@ -134,8 +134,8 @@ def _groups(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
                 owner: np.ndarray, capacity: np.ndarray | None = None,
-                free: np.ndarray | None = None, tol: float = 1e-13,
-                max_iter: int = 5_000) -> tuple[np.ndarray, int]:
+                free: np.ndarray | None = None, shadow: np.ndarray | None = None,
+                tol: float = 1e-13, max_iter: int = 5_000) -> tuple[np.ndarray, int]:
     """Bertrand-Nash prices of every market in ``offer``, with capacity.
 
     A firm whose demand at its Nash price would exceed its capacity K_j charges the higher
@@ -167,6 +167,8 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         owner: owner id per good; goods of one owner are priced jointly.
         capacity: capacity K per good (None: capacity never binds).
         free: which goods are priced here (None: all).
+        shadow: shadow costs of capacity to start from (a warm start, e.g. last month's:
+            the goods with a positive one start as bound); updated in place.
         tol: stop when max |p_new - p| / p < tol over the market's free goods.
         max_iter: iteration cap per market (after a tenth of it, steps are damped).
 
@@ -188,7 +190,12 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         limit = None if capacity is None else np.maximum(capacity[lo:hi], 1e-12)
         solve = _MarketSolve(offer, consumers, eta, m, costs[lo:hi], owner[lo:hi], limit,
                              scale, free[lo:hi])
+        if shadow is not None and limit is not None:
+            solve.shadow[:] = np.where(free[lo:hi], shadow[lo:hi], 0.0)
+            solve.bound[:] = solve.shadow > 0
         prices[lo:hi], used = solve.run(prices[lo:hi], tol, max_iter, m)
+        if shadow is not None:
+            shadow[lo:hi] = solve.shadow
         worst = max(worst, used)
     offer.price[:] = prices
     return prices, worst
@@ -220,35 +227,33 @@ class _MarketSolve:
         """One step of the joint fixed point from prices ``p`` (market-local); updates the
         set of capacity-bound goods and their shadow costs."""
         self.offer.price[self.lo:self.hi] = p
-        if self.capacity is not None and self.bound.any():
-            return self._bound_step(p, *self._jacobian())
         s, lam, t = self._call(p - self.cost - self.shadow)
-        new = self.cost + self.shadow + (t + s) / np.maximum(lam, 1e-300)
-        if self.capacity is None or not (self.scale * s > self.capacity)[self.free].any():
-            return np.where(self.free, new, p)
-        return self._bound_step(p, *self._jacobian())
+        lam = np.maximum(lam, 1e-300)
+        if self.capacity is None:
+            return np.where(self.free, self.cost + self.shadow + (t + s) / lam, p)
+        candidates = np.flatnonzero(self.free & (self.bound | (self.scale * s > self.capacity)))
+        if not candidates.size:
+            return np.where(self.free, self.cost + (t + s) / lam, p)
+        return self._bound_step(p, s, lam, t, candidates)
 
-    def _jacobian(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return share_jacobian(self.consumers, self.lo, self.hi, self.packed, self.outside,
-                              self.threads)
-
-    def _bound_step(self, p: np.ndarray, s: np.ndarray, lam: np.ndarray,
-                    gam: np.ndarray) -> np.ndarray:
+    def _bound_step(self, p: np.ndarray, s: np.ndarray, lam: np.ndarray, t: np.ndarray,
+                    candidates: np.ndarray) -> np.ndarray:
         """Newton step of the candidate goods to their capacity; each candidate is bound
         where that clearing price lies above its Nash best response, which the others
         take (zeta step with the bound goods' shadow costs in their margins)."""
-        lam = np.maximum(lam, 1e-300)
-        owned = gam * self.same_owner
-        candidates = np.flatnonzero(self.free & (self.bound | (self.scale * s > self.capacity)))
-        nash = self.cost + self.shadow + (owned.T @ (p - self.cost - self.shadow) + s) / lam
-        unbound = self.shadow.copy()
-        unbound[candidates] = 0.0
-        nash[candidates] = (self.cost + (owned.T @ (p - self.cost - unbound) + s) / lam)[
-            candidates]
-        full = gam - np.diag(lam)
+        _, _, gam = share_jacobian(self.consumers, self.lo, self.hi, self.packed,
+                                   self.outside, self.threads, candidates)
+        block = gam - np.diag(lam[candidates])  # d s_B / d p_B
+        # a candidate's best reply ignores the candidates' shadow costs: their margins
+        # differ from the kernel's by mu_B, so t moves by (O * Gamma)_BB^T mu_B
+        t_free = t.copy()
+        t_free[candidates] += (gam * self.same_owner[np.ix_(candidates, candidates)]).T @ (
+            self.shadow[candidates])
+        nash = self.cost + self.shadow + (t + s) / lam
+        nash[candidates] = (self.cost + (t_free + s) / lam)[candidates]
         target = self.capacity[candidates] / self.scale - s[candidates]
-        step = np.linalg.lstsq(full[np.ix_(candidates, candidates)], target, rcond=None)[0]
-        # a near-singular J_BB (every good bound, few buyers who leave) can ask for a
+        step = np.linalg.lstsq(block, target, rcond=None)[0]
+        # a near-singular block (every good bound, few buyers who leave) can ask for a
         # huge step: move at most a factor 2 per iteration, never below cost
         clear = np.clip(p[candidates] + step,
                         np.maximum(0.5 * p[candidates], self.cost[candidates]),
@@ -257,10 +262,20 @@ class _MarketSolve:
         self.bound[:] = False
         self.bound[candidates[bound]] = True
         self.shadow[:] = 0.0
-        self.shadow[candidates[bound]] = (clear - nash[candidates])[bound]
+        self.shadow[candidates[bound]] = self._shadow_costs(p, s, lam, t_free, block,
+                                                            candidates)[bound]
         new = nash
         new[candidates[bound]] = clear[bound]
         return np.where(self.free, new, p)
+
+    def _shadow_costs(self, p: np.ndarray, s: np.ndarray, lam: np.ndarray, t_free: np.ndarray,
+                      block: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Shadow costs mu_B read off the candidates' first-order conditions at ``p``:
+        (O * J)_BB^T mu_B = s_B + [(O * J)^T (p - c^)]_B, floored at zero."""
+        residual = (s + t_free - lam * (p - self.cost))[candidates]
+        owned = block * self.same_owner[np.ix_(candidates, candidates)]
+        mu = np.linalg.lstsq(owned.T, residual, rcond=None)[0]
+        return np.maximum(mu, 0.0)
 
     def run(self, p: np.ndarray, tol: float, max_iter: int,
             market: int) -> tuple[np.ndarray, int]:

@@ -82,7 +82,8 @@ class Recorder:
             meaning=f.meaning[s], rd_spend=f.rd_spend[s], wages=f.wages[s],
             materials=f.materials[s], transport=f.transport[s], fixed_cost=f.fixed[s],
             commission=f.commission[s], dividends=f.dividends[s], investment=f.investment[s],
-            injection=f.injection[s], cost_factor=f.cost_factor[s], cooperative=f.coop[s],
+            injection=f.injection[s], cost_factor=f.cost_factor[s],
+            capacity_rent=f.capacity_rent[s], cooperative=f.coop[s],
         )
 
     def _categories(self, st: State, traded: np.ndarray) -> None:

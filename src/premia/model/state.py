@@ -69,6 +69,7 @@ class Firms:
     dividends: np.ndarray
     investment: np.ndarray
     injection: np.ndarray
+    capacity_rent: np.ndarray
 
     @classmethod
     def empty(cls, slots: int) -> Firms:
