@@ -141,15 +141,20 @@ def test_c4_premium_in_yuan_markup_profit_and_willingness_to_pay():
         "holds", "fails", "holds", "holds"]
 
 
-def test_c5_survival_profit_and_surplus():
+def test_c5_the_harm_of_merging_that_comes_from_ignoring_the_culture():
     def run(alive, profit, surplus):
         return results(firms=[{"category": "embroidery", "profit": profit}],
                        categories={"embroidery": {"firms_alive": alive, "profit": 0.0,
                                                   "consumer_surplus": surplus},
                                    "apparel": {"profit": 0.0, "consumer_surplus": 100.0}})
-    separate, merged = run(20, 1000.0, 100.0), run(5, -50.0, 10.0)
-    assert judge("C5", {"separate": separate, "merged": merged}) == ["holds"] * 3
-    assert judge("C5", {"separate": merged, "merged": separate}) == ["fails"] * 3
+    plain = {"separate_plain": run(10, 200.0, 50.0), "merged_plain": run(5, 100.0, 40.0)}
+    ruined = {"separate": run(20, 1000.0, 100.0), "merged": run(5, -50.0, 10.0), **plain}
+    assert judge("C5", ruined) == ["holds"] * 3
+    # merging costs craft exactly as much with its culture as without: no category error
+    same = {"separate": run(10, 200.0, 50.0), "merged": run(5, 100.0, 40.0), **plain}
+    assert judge("C5", same) == ["inconclusive"] * 3
+    spared = {"separate": run(20, 1000.0, 100.0), "merged": run(19, 990.0, 99.0), **plain}
+    assert judge("C5", spared) == ["fails"] * 3
 
 
 def test_c6_poverty_against_both_other_arms_and_members_gain():

@@ -295,8 +295,8 @@ CLAIM_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "C5": {
             "title": "Forcing craft into the technology market is a category error",
-            "mechanism": "Merging the markets judges craft on the terms of a functional category: one choice set with mass-made goods and no culture term in utility.",
-            "measure": "craft firms' survival and profit, and total surplus, merged against separate markets",
+            "mechanism": "Merging the markets judges craft on the terms of a functional category: one choice set with mass-made goods and no culture term in utility. The same merger also costs craft something when it carries no culture; the category error is the part of the harm that comes from the culture being ignored.",
+            "measure": "craft firms' survival and profit, and total surplus, merged against separate markets, beyond the same comparison without a culture term",
         },
         "C6": {
             "title": "Media and creators beat modernization for a poor craft region",
@@ -337,8 +337,8 @@ CLAIM_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "C5": {
             "title": "把手工艺放进技术市场竞争是范畴错误",
-            "mechanism": "市场合并意味着按照功能性门类的标准评判手工艺：与大规模生产的商品处于同一选择集，效用中不再计入文化项。",
-            "measure": "市场合并与分立两种情况下手工艺企业的存活、利润与总剩余",
+            "mechanism": "市场合并意味着按照功能性门类的标准评判手工艺：与大规模生产的商品处于同一选择集，效用中不再计入文化项。即使手工艺没有文化项，同样的合并也会使其受损；范畴错误指的是因文化被忽视而造成的那部分损害。",
+            "measure": "市场合并与分立两种情况下手工艺企业的存活、利润与总剩余，减去没有文化项时的同一比较",
         },
         "C6": {
             "title": "对贫困手工艺地区，传媒与创作者胜过现代化",
@@ -368,7 +368,7 @@ HOLDS: dict[str, dict[str, str]] = {
         "C2": "The technology leader's markup rises and erodes {cycles:n} times over a run on average, and technology goods carry a markup {premium:pt} points above C1's commodity goods ({seeds} seeds).",
         "C3": "Craft goods carry a markup {premium:pt} points above technology goods, their markup varies less (by {stability:n} in sd/mean), and it is {needs_group:pt} points lower when the accepting group is forgotten ({seeds} seeds).",
         "C4": "The mandate lowers the premium over cost by ¥{-premium:yuan} a piece and the markup by {-markup:pt} points, cuts profit per workshop by ¥{-profit:yuan} a month, and lowers what the accepting group would pay for the meaning by ¥{-wtp:yuan} ({seeds} seeds).",
-        "C5": "Judged on apparel's terms, {-survival:n} fewer craft workshops survive, profit per workshop falls by ¥{-profit:yuan} a month and the total surplus of the two markets by {-surplus:pct} ({seeds} seeds).",
+        "C5": "Judged on apparel's terms, craft loses {-survival:n} more workshops, ¥{-profit:yuan} more monthly profit per workshop and {-surplus:pct} more of the two markets' total surplus than the same merger costs it without a culture term ({seeds} seeds).",
         "C6": "With media and creators the craft region's poverty headcount is {-poverty:pt} points below the better of no intervention and modernization, and cooperative workshops gain ¥{members_gain:yuan} a month more than other workshops ({seeds} seeds).",
         "C7": "With the halo the home country's technology firms earn a markup {markup:pt} points and a net margin {net_margin:pt} points higher than without it ({seeds} seeds).",
         "C8": "At the same public spending, media and creators raise the craft region's mean household income by ¥{income:yuan} a month more than heritage spending on cultural capital does ({seeds} seeds).",
@@ -378,7 +378,7 @@ HOLDS: dict[str, dict[str, str]] = {
         "C2": "技术领先者的加价率在一次运行中平均经历 {cycles:n} 次跃升与侵蚀，技术产品的加价率比 C1 的一般商品高 {premium:pt} 个百分点（{seeds} 个种子）。",
         "C3": "手工艺品的加价率比技术产品高 {premium:pt} 个百分点，波动更小（变异系数低 {stability:n}），接受群体被遗忘时加价率低 {needs_group:pt} 个百分点（{seeds} 个种子）。",
         "C4": "强制现代化使单件溢价降低 {-premium:yuan} 元、加价率降低 {-markup:pt} 个百分点，作坊月利润减少 {-profit:yuan} 元，接受群体愿为文化涵义支付的金额减少 {-wtp:yuan} 元（{seeds} 个种子）。",
-        "C5": "按服装市场的标准评判时，存活的手工艺作坊少 {-survival:n} 家，作坊月利润减少 {-profit:yuan} 元，两个市场的总剩余下降 {-surplus:pct}（{seeds} 个种子）。",
+        "C5": "按服装市场的标准评判时，与没有文化项时的同样合并相比，手工艺多损失 {-survival:n} 家作坊、每家作坊月利润多减少 {-profit:yuan} 元，两个市场的总剩余多下降 {-surplus:pct}（{seeds} 个种子）。",
         "C6": "有传媒与创作者时，手工艺地区的贫困发生率比“不干预”和“现代化”中较好者低 {-poverty:pt} 个百分点，合作社作坊的月收益比其他作坊多 {members_gain:yuan} 元（{seeds} 个种子）。",
         "C7": "有光环时，本国技术企业的加价率高 {markup:pt} 个百分点，净利润率高 {net_margin:pt} 个百分点（{seeds} 个种子）。",
         "C8": "同等公共支出下，投向传媒与创作者比投向文化资本（文化遗产支出）使手工艺地区户均月收入多 {income:yuan} 元（{seeds} 个种子）。",
