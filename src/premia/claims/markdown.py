@@ -18,7 +18,7 @@ VERDICT_WORDS = {"holds": "holds", "fails": "fails", "inconclusive": "is inconcl
 
 
 def _num(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3g}"
+    return prose.number(x)
 
 
 def _placebo(crit_name: str, claim: Mapping[str, Any]) -> str:
