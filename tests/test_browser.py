@@ -170,3 +170,31 @@ def test_report_renders_offline(browser, tmp_path):
     page.screenshot(path=str(SHOTS / "report.png"))
     page.close()
     assert (SHOTS / "report.png").stat().st_size > 10_000
+
+
+def test_dashboard_runs_an_uploaded_scenario_and_shows_errors_of_a_bad_one(browser, tmp_path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    example = ROOT / "examples" / "jingdezhen.toml"
+    broken = tmp_path / "broken.toml"
+    broken.write_text(example.read_text().replace("periods = 96", "periods = -3"))
+    with dashboard_server(tmp_path / "streamlit.log") as url:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(url)
+        page.get_by_text("premia：规划者仪表盘").wait_for(timeout=60_000)
+        upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        upload.set_input_files(str(broken))
+        error = page.locator('[data-testid="stAlertContentError"]')
+        error.wait_for(timeout=60_000)
+        assert "broken.toml" in error.inner_text() and "periods" in error.inner_text()
+        upload.set_input_files(str(example))
+        page.get_by_text("传媒投放 #0 · 第24月").wait_for(timeout=60_000)  # its own event
+        expect(error).to_have_count(0)
+        periods = _slider(page, "期数")
+        periods.focus()
+        periods.press("Home")
+        page.wait_for_timeout(500)
+        _run_and_wait(page, "[]")
+        assert page.locator('[data-testid="stMetric"]').count() == 5
+        assert not page.get_by_text("Traceback").count()
+        page.screenshot(path=str(SHOTS / "dashboard-upload.png"))
+        page.close()

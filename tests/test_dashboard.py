@@ -221,3 +221,100 @@ def test_dashboard_command_serves_and_stops_its_server():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- any scenario: a file given to premia dashboard FILE, an upload, errors in the page ---
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "jingdezhen.toml"
+MINIMAL_TOML = Path(__file__).resolve().parents[1] / "scenarios" / "minimal.toml"
+
+
+def test_sources_from_a_file_and_an_upload():
+    src = logic.file_source(EXAMPLE)
+    assert src.key == f"file: {EXAMPLE}" and src.title.startswith("Jingdezhen")
+    assert logic.file_source("minimal").key == "minimal"  # a shipped name stays shipped
+    up = logic.upload_source("mine.toml", EXAMPLE.read_bytes())
+    assert logic.load(up).model_dump() == logic.load(src).model_dump()
+    with pytest.raises(ScenarioError, match=r"^bad\.toml: not valid TOML"):
+        logic.upload_source("bad.toml", b"[scenario\nname = 1")
+    with pytest.raises(ScenarioError, match="no such file"):
+        logic.file_source("/no/such/file.toml")
+
+
+def test_headline_is_the_long_run(small_runs):
+    base, _ = small_runs
+    cat = base.categories
+    tail = cat[(cat.period >= 12) & (cat.firms_alive > 0)]
+    assert logic.long_run_months(base) == (12, 23)
+    assert logic.headline(base)["m_markup"] == pytest.approx(tail.mean_markup.mean())
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="upload").set_value((name, data, "application/toml"))
+    return at.run()
+
+
+def test_app_runs_an_uploaded_scenario():
+    at = _upload(_app(), "jingdezhen.toml", EXAMPLE.read_bytes())
+    assert at.selectbox(key="scenario").value == "upload: jingdezhen.toml"
+    key = "upload: jingdezhen.toml"
+    at.slider(key=f"{key}:periods").set_value(24)
+    at.slider(key=f"{key}:consumers").set_value(200)
+    at.checkbox(key=f"{key}:event.0.enabled").check()  # the media campaign
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    assert len(at.metric) == 5
+    assert any("第 12–23 月" in c.value for c in at.caption)  # the long run, stated
+
+
+def test_app_shows_every_error_of_an_invalid_upload_in_the_page():
+    text = EXAMPLE.read_text().replace("periods = 96", "periods = -3")
+    at = _upload(_app(), "broken.toml", text.encode())
+    assert not at.exception
+    assert len(at.error) == 1 and "broken.toml" in at.error[0].value
+    assert "scenario.periods" in at.error[0].value
+    assert not at.metric and not at.button  # nothing to run
+    at = _upload(_app(), "syntax.toml", b"[scenario\n")
+    assert "not valid TOML" in at.error[0].value
+
+
+def test_app_offers_the_files_given_on_the_command_line(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", str(EXAMPLE)])
+    at = _app()
+    assert at.selectbox(key="scenario").value == f"file: {EXAMPLE}"
+    assert any(o.startswith("minimal: ") for o in at.selectbox(key="scenario").options)
+    assert at.checkbox(key=f"file: {EXAMPLE}:event.1.enabled").value is False
+
+
+def test_app_warns_about_a_dead_market():
+    text = (MINIMAL_TOML.read_text()
+            .replace('fixed_cost = 0.5\n', 'fixed_cost = 50.0\nbankruptcy_months = 0.0\n', 1)
+            .replace("entry_rate = 0.5\n", "entry_rate = 0.0\n", 1))
+    at = _upload(_app(), "dying.toml", text.encode())
+    at.slider(key="upload: dying.toml:periods").set_value(24)
+    at.slider(key="upload: dying.toml:consumers").set_value(200)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    assert any("goods" in w.value and "月起没有企业" in w.value for w in at.warning)
+
+
+def test_app_shows_a_failed_run_as_an_error(monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("the solver gave up")
+
+    at = _small(_app())
+    monkeypatch.setattr(logic, "simulate", fail)
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "RuntimeError: the solver gave up" in at.error[0].value
+
+
+def test_dashboard_command_validates_its_files(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(EXAMPLE.read_text().replace("periods = 96", "periods = 0"))
+    done = subprocess.run([_premia(), "dashboard", str(bad)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "bad.toml" in done.stderr and "periods" in done.stderr
+    cmd = streamlit_command("127.0.0.1", 8600, [EXAMPLE])
+    assert cmd[cmd.index("--") + 1:] == ["--scenario", str(EXAMPLE)]

@@ -2,14 +2,14 @@
 
 Example:
     >>> import premia
-    >>> sc = premia.load_scenario("scenarios/minimal.toml")
+    >>> sc = premia.load_scenario("minimal")        # a shipped name or a TOML file
     >>> res = premia.simulate(sc, seed=1)          # doctest: +SKIP
     >>> res.categories.groupby("category").mean_markup.mean()  # doctest: +SKIP
 """
 
-from premia.api import simulate
+from premia.api import load_scenario, simulate
 from premia.experiments import Store, phase, sensitivity, sweep
-from premia.loading import ScenarioError, load_scenario
+from premia.loading import ScenarioError
 from premia.results import Results
 from premia.scenario import Scenario
 

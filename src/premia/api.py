@@ -1,12 +1,16 @@
-"""The public entry point: simulate a scenario."""
+"""The public entry points: load a scenario (a file or a shipped name) and simulate it."""
 
 from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import metadata
+from pathlib import Path
+from typing import Any
 
+from premia import loading
+from premia.catalog import resolve
 from premia.loading import scenario_hash
 from premia.model.engine import Economy
 from premia.results import Results
@@ -22,6 +26,28 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
     return out
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, override and validate a scenario file or a shipped scenario by name.
+
+    Args:
+        path: a TOML file, or the name of a shipped scenario (``premia scenarios`` lists
+            them) when no file of that name exists.
+        overrides: optional ``{path: value}``, e.g. ``{"scenario.periods": 60}``.
+
+    Returns:
+        The validated :class:`~premia.scenario.Scenario`.
+
+    Raises:
+        ScenarioError: with one line naming the file, the field and what is allowed.
+
+    Example:
+        >>> import premia
+        >>> premia.load_scenario("minimal", {"scenario.periods": 12}).scenario.periods
+        12
+    """
+    return loading.load_scenario(resolve(path), overrides)
 
 
 def simulate(scenario: Scenario, seed: int | None = None,

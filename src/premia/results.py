@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 TABLES = ("firms", "categories", "cultures", "regions", "creators", "public")
 
 
-@dataclass
+@dataclass(repr=False)
 class Results:
     """The tables of one run and its metadata.
 
@@ -46,6 +46,32 @@ class Results:
     def frame(self, name: str) -> pd.DataFrame:
         """A table as a pandas DataFrame."""
         return self.tables[name].to_pandas()
+
+    def __repr__(self) -> str:
+        from premia.display import run_summary
+
+        return run_summary(self)
+
+    def _repr_html_(self) -> str:
+        from premia.display import run_summary_html
+
+        return run_summary_html(self)
+
+    def plot(self, column: str = "mean_markup", **kwargs: Any) -> Any:
+        """A plotly figure of one column over time, a panel per entity.
+
+        Args:
+            column: e.g. ``mean_markup``, ``price_index``, ``poverty_headcount``,
+                ``accepting_share``, ``followers``.
+            **kwargs: ``table``, ``entities``, ``agg``, ``lang``, ``title`` as in
+                :func:`premia.plots.timeseries`.
+
+        Example:
+            >>> res.plot("mean_income", entities=["guizhou"])   # doctest: +SKIP
+        """
+        from premia.plots import timeseries
+
+        return timeseries(self, column, **kwargs)
 
     def save(self, directory: str | Path) -> Path:
         """Write the run atomically: into a temporary sibling, then rename.

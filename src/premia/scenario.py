@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -355,3 +355,12 @@ class Scenario(Strict):
 
         check_references(self)
         return self
+
+    def table(self) -> Any:
+        """Every parameter with its unit, default and meaning (a pandas DataFrame).
+
+        See :func:`premia.describe.parameter_table`; ``premia show FILE`` prints it.
+        """
+        from premia.describe import parameter_table
+
+        return parameter_table(self)

@@ -10,7 +10,7 @@ import typer
 
 from premia.cli.common import app, err_console
 
-COMMAND_MODULES = ("runs", "checks", "experiments", "reports")
+COMMAND_MODULES = ("runs", "checks", "experiments", "reports", "calibrate")
 
 
 def build() -> typer.Typer:

@@ -11,7 +11,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from premia.cli.common import BadInputError, app, console, guarded, progress_bar
+from premia.cli.common import (
+    BadInputError,
+    Workers,
+    app,
+    console,
+    guarded,
+    progress_bar,
+    workers_or_default,
+)
 
 VERDICT_STYLE = {"holds": "green", "fails": "red", "inconclusive": "yellow"}
 
@@ -140,6 +148,7 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
     from premia.questions.find import select
 
     _validate_options(seeds, workers, periods)
+    workers = workers_or_default(workers)
     if robust < 0 or robust_seeds < 2:
         raise BadInputError("--robust must be >= 0 and --robust-seeds >= 2")
     files = parse_scenarios(scenarios)
@@ -161,8 +170,8 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
                   f"{report.meta['wall_time_s']:.1f} s")
     if robust:
         document["robustness"] = run_robustness(questions, robust, robust_seeds, store,
-                                                workers or (os.cpu_count() or 1), executor,
-                                                periods, overrides=overrides)
+                                                workers, executor, periods,
+                                                overrides=overrides)
     if json_path is not None:
         write_json_atomic(json_path, document)
         console.print(f"results written to {json_path}")
@@ -204,7 +213,7 @@ def check(
         help="C1..C8 (the essay's claims), FILE [QUESTION...] or FILE:QUESTION "
              "(default: the essay's eight)")] = None,
     seeds: Annotated[int, typer.Option(help="seeds per question")] = 10,
-    workers: Annotated[int | None, typer.Option(help="worker processes (default: cores)")] = None,
+    workers: Workers = None,
     json_: Annotated[Path | None, typer.Option("--json", help="write the results as JSON")] = None,
     markdown: Annotated[Path | None, typer.Option(help="write Markdown tables")] = None,
     set_: Sets = None,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -34,6 +35,25 @@ console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_workers() -> int:
+    """Worker processes when ``--workers`` is not given: one per core, for every command."""
+    return os.cpu_count() or 1
+
+
+def workers_or_default(workers: int | None) -> int:
+    """``--workers`` as given, or :func:`default_workers`; below 1 is bad input."""
+    if workers is None:
+        return default_workers()
+    if workers < 1:
+        raise BadInputError(f"--workers {workers}: must be at least 1")
+    return workers
+
+
+Workers = Annotated[int | None, typer.Option(
+    help="worker processes (default: one per core)", show_default=False)]
+"""The ``--workers`` option of every command that runs many simulations."""
 
 
 class BadInputError(Exception):

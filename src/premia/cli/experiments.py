@@ -13,18 +13,20 @@ from rich.table import Table
 
 from premia.cli.common import (
     BadInputError,
+    Workers,
     app,
     console,
+    err_console,
     guarded,
     parse_sets,
     progress_bar,
+    workers_or_default,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 Sets = Annotated[list[str] | None, typer.Option("--set", help="fixed override PATH=VALUE")]
 Ranges = Annotated[list[str] | None, typer.Option("--range", help="PATH=LO:HI (repeatable)")]
-Workers = Annotated[int, typer.Option(min=1, help="worker processes")]
 Executor = Annotated[str, typer.Option(help="local (process pool), dask or serial")]
 
 
@@ -84,9 +86,12 @@ def sweep(
     range_: Ranges = None,
     seeds: Annotated[int, typer.Option(min=1, help="replicates per point")] = 1,
     executor: Executor = "local",
-    workers: Workers = 1,
+    workers: Workers = None,
     scheduler: Annotated[str | None, typer.Option(help="tcp://HOST:PORT (dask)")] = None,
     seed: Annotated[int | None, typer.Option(help="root seed (default: the file's)")] = None,
+    common_seeds: Annotated[bool, typer.Option(
+        help="the same seeds at every point (common random numbers: sharper comparisons)")
+    ] = False,
     retry_failed: Annotated[bool, typer.Option(help="re-run failed runs")] = False,
     set_: Sets = None,
 ) -> None:
@@ -96,17 +101,28 @@ def sweep(
     from premia.experiments.sweep import plan, run_plan
 
     _check_executor(executor)
+    workers = workers_or_default(workers)
     if range_ and not sample:
         raise BadInputError("--range needs --sample sobol|lhs|random")
     axes = {a.path: a for a in map(parse_grid, grid or [])}
     listed = {a.path: a.values for a in map(parse_values, values or [])}
     p = plan(resolve(file), store, grid=axes, values=listed, sample_method=sample, n=n,
              ranges=_ranges(range_), seeds=seeds, overrides=parse_sets(set_),
-             root_seed=seed, workers=workers)
-    with run_progress(f"sweep {len(p.points)} points x {seeds} seeds") as update:
+             root_seed=seed, common_seeds=common_seeds, workers=workers)
+    seeding = "common seeds" if common_seeds else "seeds"
+    with run_progress(f"sweep {len(p.points)} points x {seeds} {seeding}") as update:
         run_plan(p, executor=executor, workers=workers, scheduler=scheduler, progress=update,
                  retry_failed=retry_failed)
     console.print(f"{store}: {_counts(p.store)}")
+    warn_store_deaths(p.store, {t.run_id for t in p.tasks})
+
+
+def warn_store_deaths(store: Any, run_ids: set[str] | None = None) -> None:
+    """A warning line per category that died in some of the store's runs."""
+    from premia.metrics import store_death_warnings
+
+    for line in store_death_warnings(store, run_ids):
+        err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -192,7 +208,7 @@ def sensitivity(
     n: Annotated[int, typer.Option("--n", min=1, help="SALib base sample size")] = 16,
     seeds: Annotated[int, typer.Option(min=1, help="replicates per point")] = 1,
     executor: Executor = "local",
-    workers: Workers = 1,
+    workers: Workers = None,
     out: Annotated[Path | None, typer.Option(help="folder for store, CSV and HTML")] = None,
     set_: Sets = None,
 ) -> None:
@@ -203,6 +219,7 @@ def sensitivity(
     from premia.experiments.sensitivity import sensitivity as analyse
 
     _check_executor(executor)
+    workers = workers_or_default(workers)
     if method not in METHODS:
         raise BadInputError(f"--method {method!r}: use sobol or morris")
     sc = load(file, set_)
@@ -222,6 +239,13 @@ def sensitivity(
     for _, row in res.indices.iterrows():
         table.add_row(*[str(v) if isinstance(v, str) else f"{v:.4f}" for v in row])
     console.print(table)
+    spread = res.spread
+    console.print(f"{metric} over the design: mean {spread['mean']:.4g}, sd {spread['sd']:.3g}, "
+                  f"min {spread['min']:.4g}, max {spread['max']:.4g}", markup=False,
+                  highlight=False)
+    console.print(f"units: {res.units}", markup=False, highlight=False)
+    for line in res.warnings:
+        err_console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
     if out is not None:
         console.print(f"written: {out / 'indices.csv'}, {out / 'sensitivity.html'}")
 
@@ -234,7 +258,7 @@ def phase(
     x: Annotated[str, typer.Option("--x", help="PATH=LO:HI:N")],
     y: Annotated[str, typer.Option("--y", help="PATH=LO:HI:N")],
     seeds: Annotated[int, typer.Option(min=1, help="seeds per cell")] = 3,
-    workers: Workers = 1,
+    workers: Workers = None,
     periods: Annotated[int | None, typer.Option(min=1, help="run length override")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default: .)")] = None,
 ) -> None:
@@ -245,6 +269,7 @@ def phase(
     from premia.questions.find import resolve
 
     question = resolve(claim)
+    workers = workers_or_default(workers)
     ax, ay = parse_grid(x, "--x"), parse_grid(y, "--y")
     if ax.path == ay.path:
         raise BadInputError(f"--x and --y are both {ax.path}")
@@ -264,7 +289,7 @@ def list_metrics() -> None:
     """List the named run metrics (NAME:ARG) for sensitivity analysis."""
     from premia.metrics import registry
 
-    table = Table(title="metrics (long run = mean over the last quarter of periods)")
+    table = Table(title="metrics (long run = mean over the second half of the run's periods)")
     table.add_column("metric")
     table.add_column("description")
     for m in registry().values():

@@ -9,11 +9,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from premia.cli.common import BadInputError, app, console, guarded, progress_bar
+from premia.cli.common import BadInputError, app, console, err_console, guarded, progress_bar
 
 LANGS = ("en", "zh")
 
@@ -53,33 +53,68 @@ def _read_json(path: Path) -> dict:
         raise BadInputError(f"{path}: not a readable JSON file ({exc})") from None
 
 
+def _labels(runs: list[Path], labels: list[str] | None) -> list[str]:
+    if labels and len(labels) != len(runs):
+        raise BadInputError(f"--label given {len(labels)} times for {len(runs)} runs: "
+                            "give one label per --run, or none")
+    out = list(labels) if labels else [p.name or str(p) for p in runs]
+    if len(set(out)) < len(out):
+        out = [str(p) for p in runs] if not labels else out
+    if len(set(out)) < len(out):
+        raise BadInputError(f"--label: labels must differ ({', '.join(out)})")
+    return out
+
+
+def load_runs(runs: list[Path], labels: list[str] | None) -> dict[str, Any]:
+    """``{label: Results}`` of saved run directories (bad input on unreadable ones)."""
+    from premia.report import ReportError, load_run
+
+    out = {}
+    for label, path in zip(_labels(runs, labels), runs, strict=True):
+        try:
+            out[label] = load_run(path)
+        except ReportError as exc:
+            raise BadInputError(str(exc)) from None
+    return out
+
+
+RunOption = Annotated[list[Path] | None, typer.Option(
+    "--run", help="saved run directory (repeat to compare runs side by side)")]
+LabelOption = Annotated[list[str] | None, typer.Option(
+    "--label", help="a name for each --run, in order (default: the folder names)")]
+
+
 @app.command()
 @guarded
 def report(
     lang: Annotated[str, typer.Option(help="zh, en or both")] = "both",
     from_: Annotated[Path | None, typer.Option("--from", help="check JSON to report")] = None,
-    run: Annotated[Path | None, typer.Option(help="saved run directory to report")] = None,
+    run: RunOption = None,
+    label: LabelOption = None,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("out"),
     seed: Annotated[int, typer.Option(help="seed of the figure runs")] = 1,
     periods: Annotated[int | None, typer.Option(help="length of the figure runs")] = None,
     workers: Annotated[int, typer.Option(help="processes for the figure runs")] = 1,
 ) -> None:
-    """Write a self-contained HTML report (claims from a check JSON, or one saved run)."""
-    from premia.report import ReportError, load_run, run_report, write_atomic
+    """Write a self-contained HTML report: the claims of a check JSON, or saved runs
+    (several --run: side by side)."""
+    from premia.report import runs_report, write_atomic
 
     langs = _langs(lang)
-    if from_ is not None and run is not None:
+    if from_ is not None and run:
         raise BadInputError("give either --from CHECK.json or --run DIR, not both")
+    if label and not run:
+        raise BadInputError("--label names the runs of --run DIR; give --run too")
     if periods is not None and not 1 <= periods <= 2400:
         raise BadInputError(f"--periods {periods}: allowed are 1..2400")
     start = time.perf_counter()
-    if run is not None:
-        try:
-            res = load_run(run)
-        except ReportError as exc:
-            raise BadInputError(str(exc)) from None
-        paths = [write_atomic(out / f"run-report.{lg}.html", run_report(res, lg, sys.argv))
-                 for lg in langs]
+    if run:
+        runs = load_runs(run, label)
+        sources = {lb: str(p) for lb, p in zip(runs, run, strict=True)}
+        paths = [write_atomic(out / f"run-report.{lg}.html",
+                              runs_report(runs, lg, sys.argv, sources)) for lg in langs]
+        for lb, res in runs.items():
+            _warn_deaths(res, lb if len(runs) > 1 else None)
     else:
         source = from_ if from_ is not None else out / "check.json"
         if from_ is None and not source.exists():
@@ -90,6 +125,15 @@ def report(
     for p in paths:
         console.print(str(p))
     console.print(f"report written in {time.perf_counter() - start:.1f} s")
+
+
+def _warn_deaths(res: Any, label: str | None) -> None:
+    from premia.metrics import dead_categories, death_warning
+
+    for death in dead_categories(res):
+        prefix = f"{label}: " if label else ""
+        err_console.print(f"warning: {prefix}{death_warning(death)}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -129,16 +173,24 @@ def demo(
 @app.command()
 @guarded
 def dashboard(
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="scenario files to offer first (besides the shipped ones and uploads)")] = None,
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8501,
 ) -> None:
-    """Start the interactive dashboard (Streamlit) on HOST:PORT."""
+    """Start the interactive dashboard (Streamlit) on HOST:PORT, on the shipped scenarios
+    and any scenario FILE given."""
     if not 1 <= port <= 65535:
         raise BadInputError(f"--port {port}: allowed are 1..65535")
+    from premia.catalog import resolve
+    from premia.cli.common import load
     from premia.dashboard import streamlit_command
 
+    paths = [resolve(f) for f in files or []]
+    for f in files or []:
+        load(f)  # a file that does not validate is bad input here, before serving
     console.print(f"dashboard on http://{host}:{port}  (Ctrl+C to stop)")
-    code = _serve(streamlit_command(host, port))
+    code = _serve(streamlit_command(host, port, paths))
     if code not in (0, -signal.SIGTERM, -signal.SIGINT):
         raise typer.Exit(code=1)
 
@@ -162,3 +214,108 @@ def _serve(command: list[str]) -> int:
             return proc.wait()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _cell(value: Any) -> str:
+    from premia.report.runs import _fmt
+
+    return _fmt(value)
+
+
+@app.command()
+@guarded
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="saved run directories (two or more)")],
+    label: LabelOption = None,
+    csv: Annotated[Path | None, typer.Option(help="also write the long-run table as CSV")] = None,
+) -> None:
+    """Compare saved runs: what differs between their scenarios and their long-run values."""
+    from rich.table import Table
+
+    from premia.compare import differences, side_by_side
+    from premia.metrics import long_run_text
+
+    if len(runs) < 2:
+        raise BadInputError("give at least two run directories to compare")
+    loaded = load_runs(runs, label)
+    listing = Table(title="runs")
+    for col in ("label", "scenario", "seed", "periods", "directory"):
+        listing.add_column(col)
+    for (lb, res), path in zip(loaded.items(), runs, strict=True):
+        sc = res.meta.get("scenario", {}).get("scenario", {})
+        listing.add_row(lb, str(sc.get("name", "?")), str(res.meta.get("seed", "?")),
+                        str(sc.get("periods", "?")), str(path))
+    console.print(listing)
+    diff = differences(loaded)
+    if diff.empty:
+        console.print("the runs' scenarios and seeds are identical")
+    else:
+        table = Table(title="what differs between the runs")
+        for col in diff.columns:
+            table.add_column(col, justify="left" if col == "path" else "right")
+        for _, row in diff.iterrows():
+            table.add_row(str(row["path"]), *[_cell(row[lb]) for lb in loaded])
+        console.print(table)
+    values = side_by_side(loaded)
+    first = next(iter(loaded.values()))
+    console.print(f"{long_run_text(first.categories)}; firms, workshops: last month; "
+                  "died: month the last firm exited", markup=False, highlight=False)
+    table = Table(title="long-run values")
+    for col in values.columns:
+        table.add_column(col, justify="right" if col in loaded else "left")
+    for _, row in values.iterrows():
+        table.add_row(row["table"], row["entity"], row["measure"],
+                      *[_cell(row[lb]) for lb in loaded])
+    console.print(table)
+    for lb, res in loaded.items():
+        _warn_deaths(res, lb)
+    if csv is not None:
+        import pyarrow as pa
+
+        from premia.experiments.store import write_table_atomic
+
+        write_table_atomic(pa.Table.from_pandas(values.astype({lb: "float64" for lb in loaded}),
+                                                preserve_index=False), csv, "csv")
+        console.print(f"written: {csv}")
+
+
+@app.command()
+@guarded
+def show(
+    file: Annotated[Path, typer.Argument(help="scenario file or shipped scenario name")],
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override PATH=VALUE (repeatable)")] = None,
+    section: Annotated[str | None, typer.Option(
+        help="only this section: scenario, consumers, region, culture, category, firms, "
+             "creator or event")] = None,
+    csv: Annotated[Path | None, typer.Option(help="also write the table as CSV")] = None,
+) -> None:
+    """Print a scenario's parameters with their units, defaults and meanings (firms:
+    capacity is handmade; effective capacity includes machines)."""
+    from rich.table import Table
+
+    from premia.cli.common import load
+
+    sc = load(file, set_)
+    frame = sc.table()
+    sections = list(dict.fromkeys(frame.section))
+    if section is not None:
+        if section not in sections:
+            raise BadInputError(f"--section {section!r}: allowed are {', '.join(sections)}")
+        frame = frame[frame.section == section]
+    table = Table(title=f"{file}: {sc.scenario.name} ({sc.scenario.title})")
+    for col, justify in (("path", "left"), ("value", "right"), ("unit", "left"),
+                         ("default", "right"), ("meaning", "left")):
+        table.add_column(col, justify=justify, overflow="fold", no_wrap=col in ("path", "unit"))
+    for row in frame.itertuples():
+        table.add_row(row.path, _cell(row.value), row.unit,
+                      "" if row.default is None else _cell(row.default), row.meaning)
+    console.print(table)
+    if csv is not None:
+        import pyarrow as pa
+
+        from premia.experiments.store import write_table_atomic
+
+        text = frame.astype({"value": str, "default": str})
+        write_table_atomic(pa.Table.from_pandas(text, preserve_index=False), csv, "csv")
+        console.print(f"written: {csv}")

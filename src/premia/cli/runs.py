@@ -5,12 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from premia.catalog import shipped, title
-from premia.cli.common import BadInputError, app, console, guarded, load, progress_bar
+from premia.cli.common import (
+    BadInputError,
+    app,
+    console,
+    err_console,
+    guarded,
+    load,
+    parse_sets,
+    progress_bar,
+)
 
 SetOption = Annotated[
     list[str] | None,
@@ -18,42 +26,50 @@ SetOption = Annotated[
 ]
 
 
-def _summary(res, last: int) -> Table:
-    cat = res.categories
-    tail = cat[cat.period >= cat.period.max() - last + 1]
-    table = Table(title=f"categories, mean of the last {last} periods")
-    for col in ("category", "price/cost", "markup", "net margin", "firms alive", "overcapacity"):
-        table.add_column(col, justify="left" if col == "category" else "right")
-    for name, g in tail.groupby("category", sort=False):
-        ratio = float(np.mean(g.price_index / g.cost_index))
-        table.add_row(str(name), f"{ratio:.3f}", f"{g.mean_markup.mean():.3f}",
-                      f"{g.net_margin.mean():+.3f}", f"{g.firms_alive.iloc[-1]:d}",
-                      f"{g.overcapacity.mean():.2f}")
-    return table
+def _fmt(value: float, spec: str) -> str:
+    return "–" if value != value else format(value, spec)
 
 
-def _content_summary(res, last: int) -> list[Table]:
-    out = []
-    cul = res.cultures
-    if len(cul):
-        t = Table(title="cultures (last period)")
-        for col in ("culture", "mean affinity", "accepting share", "aware share"):
-            t.add_column(col, justify="right")
-        for _, r in cul[cul.period == cul.period.max()].iterrows():
-            t.add_row(str(r.culture), f"{r.mean_affinity:.3f}", f"{r.accepting_share:.3f}",
-                      f"{r.aware_share:.3f}")
-        out.append(t)
-    reg = res.regions
-    t = Table(title=f"regions, mean of the last {last} periods")
-    for col in ("region", "mean income", "poverty", "gini", "artisan jobs", "workshops"):
-        t.add_column(col, justify="right")
-    tail = reg[reg.period >= reg.period.max() - last + 1]
-    for name, g in tail.groupby("region", sort=False):
-        t.add_row(str(name), f"{g.mean_income.mean():,.0f}", f"{g.poverty_headcount.mean():.3f}",
-                  f"{g.gini.mean():.3f}", f"{g.artisan_jobs.mean():,.0f}",
-                  f"{g.workshops_active.iloc[-1]:.0f}")
-    out.append(t)
+def summary_tables(res) -> list[Table | str]:
+    """The long-run summary of a run: categories, cultures and regions."""
+    from premia.metrics import long_run_text, summary_table
+
+    when = long_run_text(res.categories)
+    layout = {
+        "categories": ("category", [("price/cost", "price_cost", ".3f"),
+                                    ("markup", "markup", ".3f"),
+                                    ("net margin", "net_margin", "+.3f"),
+                                    ("firms at end", "firms", ".0f"),
+                                    ("overcapacity", "overcapacity", ".2f")]),
+        "cultures": ("culture", [("mean affinity", "affinity", ".3f"),
+                                 ("accepting share", "accepting", ".3f"),
+                                 ("aware share", "aware", ".3f")]),
+        "regions": ("region", [("mean income", "income", ",.0f"), ("poverty", "poverty", ".3f"),
+                               ("gini", "gini", ".3f"), ("artisan jobs", "artisan_jobs", ",.0f"),
+                               ("workshops at end", "workshops", ".0f")]),
+    }
+    out: list[Table | str] = [f"{when}; firms and workshops: last month"]
+    for name, (entity, cols) in layout.items():
+        frame = summary_table(res, name)
+        if frame.empty:
+            continue
+        table = Table(title=name)
+        table.add_column(entity)
+        for label, _, _ in cols:
+            table.add_column(label, justify="right")
+        for _, row in frame.iterrows():
+            table.add_row(str(row[entity]), *[_fmt(float(row[c]), f) for _, c, f in cols])
+        out.append(table)
     return out
+
+
+def warn_deaths(res) -> None:
+    """One warning line per category whose firms all exited."""
+    from premia.metrics import dead_categories, death_warning
+
+    for death in dead_categories(res):
+        err_console.print(f"warning: {death_warning(death)}", markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 @app.command()
@@ -72,10 +88,10 @@ def run(
     sc = load(file, set_)
     with progress_bar(f"running {sc.scenario.name}", sc.scenario.periods) as advance:
         res = simulate(sc, seed=seed, progress=lambda done, total: advance(done))
-    last = max(1, min(24, sc.scenario.periods // 4))
-    console.print(_summary(res, last))
-    for table in _content_summary(res, last):
-        console.print(table)
+    res.meta["overrides"] = parse_sets(set_)
+    for item in summary_tables(res):
+        console.print(item, markup=False, highlight=False, soft_wrap=isinstance(item, str))
+    warn_deaths(res)
     console.print(f"{sc.scenario.periods} periods in {res.meta['wall_time_s']:.2f} s "
                   f"(seed {res.meta['seed']})")
     if out is not None:

@@ -1,15 +1,21 @@
-"""The Streamlit script of the dashboard: ``streamlit run app.py`` (or ``premia dashboard``)."""
+"""The Streamlit script of the dashboard: ``streamlit run app.py`` (or ``premia dashboard``).
+
+Scenario files given after ``--`` as ``--scenario FILE`` (``premia dashboard FILE``) are
+offered first in the scenario picker, besides the shipped scenarios and an uploaded file.
+"""
+
+import sys
 
 import streamlit as st
 
-from premia.dashboard import view
+from premia.dashboard import scenario_files, view
 from premia.report.texts import t
 
 st.set_page_config(page_title="premia", layout="wide")
 lang = view.sidebar_language()
 st.title(t(lang, "dash_title"))
 st.write(t(lang, "dash_intro"))
-name, overrides, seed, pressed = view.sidebar_inputs(lang)
-if pressed:
-    view.execute(name, overrides, seed, lang)
-view.results(lang, name)
+source, overrides, seed, pressed = view.sidebar_inputs(lang, scenario_files(sys.argv[1:]))
+if pressed and source is not None:
+    view.execute(source, overrides, seed, lang)
+view.results(lang, source.key if source is not None else None)

@@ -6,6 +6,18 @@ For ``D`` parameters with ranges, the runs are a SALib design: Saltelli/Sobol sa
 with common random numbers (the same seeds at every point), the metric averaged over
 replicates. Confidence intervals are SALib's bootstrap 95% intervals. The runs go into a
 :class:`~premia.experiments.store.Store`, so an interrupted analysis resumes.
+
+Units. Sobol indices are shares of the metric's variance (0 to 1). Morris' ``mu*``,
+``mu`` and ``sigma`` are in the metric's own units per full range of the parameter: an
+elementary effect is the metric's change over one step of the design divided by that
+step as a share of the range (SALib's ``(Y(x + Δ) − Y(x)) / Δ`` with ``Δ = 2/3`` on four
+levels), so ``mu* = 0.1`` on ``markup:phones`` means that moving the parameter across its
+range moves the markup by about 0.1 on average (in absolute value).
+
+Each result carries the metric's mean and spread over the design and warnings for what
+makes indices unreliable: 95% intervals wider than the indices (too small a sample), a
+metric that barely varies over the ranges, and categories whose firms all exited in some
+of the runs (their metric then describes a dead market).
 """
 
 from __future__ import annotations
@@ -13,7 +25,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +39,14 @@ from premia.experiments.sweep import Progress, plan, run_plan
 from premia.results import Results
 
 METHODS = ("sobol", "morris")
+UNITS = {
+    "sobol": "S1 and ST are shares of the metric's variance (0 to 1); *_conf: 95% half-width",
+    "morris": "mu*, mu and sigma are in the metric's units per full range of the parameter "
+              "(metric change over a step / the step as a share of the range); "
+              "mu_star_conf: 95% half-width",
+}
+FLAT = 1e-3
+"""A metric whose spread (sd) is below this share of its mean's size barely varies."""
 MetricLike = str | Callable[[Results], float]
 
 
@@ -44,12 +64,30 @@ class SensitivityResult:
         indices: one row per parameter: ``S1, S1_conf, ST, ST_conf`` (Sobol) or
             ``mu_star, mu_star_conf, sigma, mu`` (Morris), sorted by importance.
         runs: number of distinct runs.
+        values: the metric at each point of the design (mean over replicates).
+        warnings: what makes the indices unreliable, one line each.
     """
 
     method: str
     metric: str
     indices: pd.DataFrame
     runs: int
+    values: np.ndarray = field(default_factory=lambda: np.empty(0))
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def units(self) -> str:
+        """What the indices' numbers are measured in."""
+        return UNITS[self.method]
+
+    @property
+    def spread(self) -> dict[str, float]:
+        """The metric over the design: ``mean``, ``sd``, ``min`` and ``max``."""
+        v = self.values
+        if not v.size:
+            return dict.fromkeys(("mean", "sd", "min", "max"), float("nan"))
+        return {"mean": float(v.mean()), "sd": float(v.std(ddof=0)),
+                "min": float(v.min()), "max": float(v.max())}
 
     @property
     def ranking(self) -> list[str]:
@@ -68,8 +106,18 @@ class SensitivityResult:
             err = df.get(f"{col}_conf")
             fig.add_bar(name=label, x=df.parameter, y=df[col],
                         error_y=None if err is None else {"type": "data", "array": err})
-        fig.update_layout(barmode="group", title=f"{self.method} sensitivity of {self.metric}",
-                          xaxis_title="parameter", yaxis_title="index", template="plotly_white")
+        spread = self.spread
+        title = f"{self.method} sensitivity of {self.metric}"
+        if self.values.size:
+            title += (f"<br><sup>{self.metric} over the design: mean {spread['mean']:.4g}, "
+                      f"sd {spread['sd']:.3g}; {self.units}</sup>")
+        fig.update_layout(barmode="group", title=title, xaxis_title="parameter",
+                          yaxis_title="index", template="plotly_white")
+        if self.warnings:
+            fig.add_annotation(text="<br>".join(f"warning: {w}" for w in self.warnings),
+                               xref="paper", yref="paper", x=0, y=-0.35, showarrow=False,
+                               align="left", font={"size": 11, "color": "#b5472f"})
+            fig.update_layout(margin={"b": 160})
         return fig
 
     def write(self, out: str | Path) -> dict[str, Path]:
@@ -134,6 +182,39 @@ def _analyze(method: str, problem: dict, X: np.ndarray, Y: np.ndarray, seed: int
     return df.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _interval_warnings(method: str, df: pd.DataFrame, n: int) -> list[str]:
+    pairs = (("S1", "S1_conf"), ("ST", "ST_conf")) if method == "sobol" else \
+        (("mu_star", "mu_star_conf"),)
+    out = []
+    for col, conf in pairs:
+        wide = df[df[conf] > df[col].abs()]
+        if len(wide):
+            worst = wide.loc[(wide[conf] - wide[col].abs()).idxmax()]
+            out.append(f"95% intervals wider than the {col} indices for "
+                       f"{', '.join(wide.parameter)} (e.g. {worst.parameter}: {col} "
+                       f"{worst[col]:.3g} ± {worst[conf]:.3g}); raise --n (now {n})")
+    if method == "sobol":
+        outside = df[(df.S1 < -0.05) | (df.ST > 1.05) | (df.S1 > 1.05) | (df.ST < -0.05)]
+        if len(outside):
+            out.append(f"indices outside [0, 1] for {', '.join(outside.parameter)}: too few "
+                       f"samples for a variance decomposition; raise --n (now {n})")
+    return out
+
+
+def _flat_warning(Y: np.ndarray) -> list[str]:
+    mean, sd = float(np.mean(Y)), float(np.std(Y))
+    if sd <= FLAT * max(abs(mean), 1e-12):
+        return [f"the metric barely varies over the ranges (mean {mean:.4g}, sd {sd:.3g}): "
+                "its indices are noise; widen the ranges or choose another metric"]
+    return []
+
+
+def warnings_for(method: str, indices: pd.DataFrame, Y: np.ndarray, n: int,
+                 deaths: list[str] | None = None) -> list[str]:
+    """The warnings of an analysis: wide intervals, a flat metric, dead markets."""
+    return [*_flat_warning(Y), *_interval_warnings(method, indices, n), *(deaths or [])]
+
+
 def sensitivity(scenario: Any, metric: MetricLike, ranges: Mapping[str, tuple[float, float]],
                 *, method: str = "sobol", n: int = 16, seeds: int = 1,
                 overrides: Mapping[str, Any] | None = None, executor: str = "local",
@@ -196,8 +277,10 @@ def sensitivity(scenario: Any, metric: MetricLike, ranges: Mapping[str, tuple[fl
                       for i in range(len(points))])
         if not np.all(np.isfinite(Y)):
             raise SensitivityError(f"metric {name} is not finite for some runs")
-        result = SensitivityResult(method, name, _analyze(method, problem, X, Y, seed),
-                                   runs=len({t.run_id for t in p.tasks}))
+        indices = _analyze(method, problem, X, Y, seed)
+        deaths = metrics.store_death_warnings(store, {t.run_id for t in p.tasks})
+        result = SensitivityResult(method, name, indices, runs=len({t.run_id for t in p.tasks}),
+                                   values=Y, warnings=warnings_for(method, indices, Y, n, deaths))
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

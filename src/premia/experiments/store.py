@@ -89,7 +89,14 @@ class Store:
         self.path = Path(path)
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        from premia.display import store_summary
+
+        return store_summary(self)
+
+    def _repr_html_(self) -> str:
+        from premia.display import store_summary_html
+
+        return store_summary_html(self)
 
     @property
     def run_dir(self) -> Path:
@@ -210,8 +217,10 @@ class Store:
         """A ``duckdb.DuckDBPyConnection`` with the views ``runs`` and one per table.
 
         Each table view holds every finished run's rows with ``run_id`` first and the
-        run's parameters (columns named by their override path, quote them in SQL:
-        ``"category.phones.patent_length"``) last.
+        run's ``seed``, ``replicate`` and parameters (columns named by their override path,
+        quote them in SQL: ``"category.phones.patent_length"``) last, so a query needs no
+        join with ``runs``; one that joins it must qualify these shared columns
+        (``c.seed``, ``r."category.phones.patent_length"``).
         """
         import duckdb
 
@@ -220,7 +229,8 @@ class Store:
         con.register("runs", runs)
         done = [r for r, s in zip(runs["run_id"].to_pylist(), runs["status"].to_pylist(),
                                   strict=True) if s == "done"]
-        params = runs.select(["run_id", *runs.column_names[len(CATALOG_COLUMNS):]])
+        params = runs.select(["run_id", "seed", "replicate",
+                              *runs.column_names[len(CATALOG_COLUMNS):]])
         con.register("_params", params)
         for name in TABLES:
             files = [str(self.run_dir / r / f"{name}.parquet") for r in done]

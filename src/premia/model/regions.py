@@ -46,7 +46,8 @@ def gini(x: np.ndarray) -> float:
     if n == 0 or total <= 0:
         return 0.0
     ranks = np.arange(1, n + 1)
-    return float((2.0 * np.sum(ranks * v) / (n * total)) - (n + 1.0) / n)
+    value = (2.0 * np.sum(ranks * v) / (n * total)) - (n + 1.0) / n
+    return float(min(max(value, 0.0), 1.0))  # rounding can leave -2e-16 for equal values
 
 
 def poverty_headcount(incomes: np.ndarray, line: float) -> float:

@@ -18,6 +18,7 @@ from premia.report.build import (
     run_report,
 )
 from premia.report.page import write_atomic
+from premia.report.runs import runs_report
 
 __all__ = ["CheckReport", "ReportError", "claim_runs", "claims_report", "load_check",
-           "load_run", "parse_check", "run_report", "write_atomic"]
+           "load_run", "parse_check", "run_report", "runs_report", "write_atomic"]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from premia.claims import prose
-from premia.report.figures import Panel, claim_panels, panels_figure, run_panels
+from premia.report.figures import claim_panels, panels_figure
 from premia.report.methods import odd_section, package_versions, parameter_tables, reproducibility
 from premia.report.odd import KIND_WORDS, MEASURE_WORDS
 from premia.report.page import Markup, document, esc, figure_div, table
@@ -376,40 +376,8 @@ def load_run(directory: str | Path) -> Results:
         raise ReportError(f"{d}: cannot read the run ({exc.__class__.__name__}: {exc})") from None
 
 
-def _run_summary(lang: str, res: Results) -> str:
-    cat = res.categories
-    last = cat[cat.period >= cat.period.max() - 11]
-    rows = []
-    for cid, g in last.groupby("category", sort=False):
-        rows.append([cid, _fmt((g.price_index / g.cost_index).mean()), _fmt(g.mean_markup.mean()),
-                     _fmt(g.net_margin.mean()), int(g.firms_alive.iloc[-1]),
-                     _fmt(g.overcapacity.mean())])
-    headers = [t(lang, "category_word"), t(lang, "price_cost_ratio"), t(lang, "mean_markup"),
-               t(lang, "net_margin"), t(lang, "firms_alive"), t(lang, "overcapacity")]
-    return table(headers, rows, numeric=(1, 2, 3, 4, 5))
-
-
 def run_report(res: Results, lang: str, command: Sequence[str] | None = None) -> str:
-    """A report of one saved run: its summary, charts, model and parameters."""
-    sc = res.meta.get("scenario", {})
-    name = sc.get("scenario", {}).get("name", "?")
-    facts = t(lang, "run_facts", scenario=name, seed=res.meta.get("seed", "?"),
-              periods=sc.get("scenario", {}).get("periods", "?"),
-              hash=res.meta.get("scenario_hash", "?"))
-    body = [f"<h1>{esc(t(lang, 'run_report_title'))}</h1>", f"<p>{esc(facts)}</p>",
-            f"<h2>{esc(t(lang, 'run_summary'))}</h2>", _run_summary(lang, res),
-            f"<h2>{esc(t(lang, 'run_charts'))}</h2>"]
-    for n, (key, panels) in enumerate(run_panels(res, lang).items()):
-        if panels:
-            body.append(f"<h3>{esc(t(lang, key))}</h3>")
-            body.append(figure_div(_run_figure(res, panels, lang), f"fig-run-{n}"))
-    body += [f"<h2>{esc(t(lang, 'methods'))}</h2>", odd_section(lang),
-             parameter_tables({name: sc}, lang),
-             reproducibility(lang, package_versions(res.meta.get("versions")),
-                             {name: str(res.meta.get("scenario_hash", ""))},
-                             facts, command or sys.argv)]
-    return document(lang, t(lang, "run_report_title"), "\n".join(body))
+    """A report of one saved run (see :func:`premia.report.runs.runs_report`)."""
+    from premia.report.runs import runs_report
 
-
-def _run_figure(res: Results, panels: list[Panel], lang: str):
-    return panels_figure({"run": res}, panels, lang, labels={"run": t(lang, "this_run")})
+    return runs_report(res, lang, command)

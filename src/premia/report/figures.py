@@ -22,6 +22,9 @@ from premia.results import Results
 BASELINE_COLOR = "#9a9a9a"
 COLORS = ("#1f5fa8", "#c2412d", "#2e8b57", "#8a5ab8", "#c98a1b", "#4a4a4a")
 DASHES = ("solid", "dot", "dash", "dashdot")
+PRICED = frozenset({"price_index", "cost_index", "mean_markup", "max_markup", "gross_margin",
+                    "net_margin", "overcapacity", "utilization"})
+"""Category columns that mean nothing in a month without firms (plotted as gaps)."""
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", ' \
        '"WenQuanYi Micro Hei", sans-serif'
 
@@ -84,6 +87,8 @@ def series(res: Results, panel: Panel, column: str) -> pd.Series:
         return pd.Series(dtype=float)
     if panel.key is not None:
         df = df[df[panel.key[0]] == panel.key[1]]
+    if column in PRICED and "firms_alive" in df.columns:  # no firm, no price: a gap
+        df = df.assign(**{column: df[column].where(df.firms_alive > 0)})
     return df.groupby("period")[column].agg(panel.agg)
 
 
@@ -177,7 +182,8 @@ def run_panels(res: Results, lang: str) -> dict[str, list[Panel]]:
                      axis=t(lang, key)) for k in s.cultures[:1]
                for key in ("mean_affinity", "accepting_share")]
     region = s.craft_region
-    regions = [Panel(t(lang, key), "regions", ("region", region) if region else None, (key,))
+    regions = [Panel(f"{t(lang, key)}: {region}" if region else t(lang, key), "regions",
+                     ("region", region) if region else None, (key,), axis=t(lang, key))
                for key in ("mean_income", "poverty_headcount")]
     return {"tab_prices": prices, "tab_markups": markups, "tab_culture": culture,
             "tab_regions": regions}
