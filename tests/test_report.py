@@ -41,8 +41,14 @@ def fake_check(ids: list[str] = IDS) -> dict:
                     "summary_en": f"English summary of {cid}.",
                     "summary_zh": f"{cid} 的中文概述。",
                     "criteria": [{"name": "markup", "description": f"markup gap of {cid}",
+                                  "description_zh": f"{cid} 的加价率差",
                                   "verdict": VERDICTS[(i + 1) % 3], "effect": 0.5,
-                                  "ci": [0.1, 0.9]}]} for i, cid in enumerate(ids)],
+                                  "ci": [0.1, 0.9]}],
+                    "placebo": {"verdict": VERDICTS[(i + 2) % 3], "description": "off",
+                                "description_zh": "关闭机制",
+                                "criteria": [{"name": "markup", "verdict": VERDICTS[(i + 2) % 3],
+                                              "effect": 0.0, "ci": [-0.1, 0.1]}]}}
+                   for i, cid in enumerate(ids)],
         "stylized_facts": [{"kind": "commodity", "measure": "gross_margin", "model": 0.065,
                             "reference": "Foxconn 5.9-7.4% (2016-19)", "low": 0.059,
                             "high": 0.074},
@@ -113,13 +119,16 @@ def test_every_claim_has_a_figure_and_its_verdict(pages, lang):
         assert figs, f"no figure for {claim['id']}"
         badges = [b for s in section for b in s.select("span.verdict")]
         criterion = claim["criteria"][0]["verdict"]
-        assert [b["class"][1] for b in badges] == [claim["verdict"], criterion]
+        placebo = claim["placebo"]["criteria"][0]["verdict"]
+        assert [b["class"][1] for b in badges] == [claim["verdict"], criterion, placebo]
         assert badges[0].get_text() == t(lang, claim["verdict"])
     summary_rows = soup.find("h2", id="summary").find_next("table").select("tbody tr")
     assert [r.select_one("span.verdict")["class"][1] for r in summary_rows] == \
         [c["verdict"] for c in check["claims"]]
     effects = [r.select("td")[3].get_text() for r in summary_rows]
     assert effects == [f"{c['effect']:.3g}" for c in check["claims"]]
+    placebos = [r.select("span.verdict")[1]["class"][1] for r in summary_rows]
+    assert placebos == [c["placebo"]["verdict"] for c in check["claims"]]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -261,3 +270,118 @@ def test_rounding_noise_is_shown_as_zero():
 
     assert _fmt(5.55e-17) == "0" and _fmt(-0.0374) == "-0.0374" and _fmt(447.2) == "447"
     assert _fmt(-74412.3) == "-74,412"
+
+
+# ---- outcome sentences follow the verdicts ------------------------------------------------
+def with_verdict(doc: dict, verdict: str) -> dict:
+    """A copy of a check JSON whose claims and criteria all have ``verdict``."""
+    out = json.loads(json.dumps(doc))
+    for c in out["claims"]:
+        c["verdict"] = verdict
+        for k in c["criteria"]:
+            k["verdict"] = verdict
+    return out
+
+
+def essay_like_check() -> dict:
+    """A check JSON with each essay claim's own criteria names and made-up numbers."""
+    from premia.claims import CLAIMS
+
+    doc = fake_check()
+    for c in doc["claims"]:
+        q = CLAIMS[c["id"]]
+        c["criteria"] = [{"name": k.name, "description": k.description,
+                          "description_zh": k.description_zh, "direction": k.direction,
+                          "threshold": k.threshold, "verdict": "holds",
+                          "effect": 0.0123 * (n + 1), "ci": [0.0111 * (n + 1), 0.0135 * (n + 1)]}
+                         for n, k in enumerate(q.criteria)]
+    return doc
+
+
+def outcome_texts(doc: dict, lang: str) -> dict[str, str]:
+    from premia.report.build import outcome_paragraph
+
+    rep = parse_check(doc)
+    return {c.id: BeautifulSoup(outcome_paragraph(lang, c), "html.parser").get_text(" ")
+            for c in rep.claims}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_outcome_sentences_follow_flipped_verdicts(lang):
+    from premia.claims.prose import number
+
+    base = essay_like_check()
+    texts = {v: outcome_texts(with_verdict(base, v), lang) for v in VERDICTS}
+    for cid in IDS:
+        said = [texts[v][cid] for v in VERDICTS]
+        assert len(set(said)) == 3, cid
+        first = base["claims"][IDS.index(cid)]["criteria"][0]["effect"]
+        shown = {number(first), number(100 * first), number(-first), number(-100 * first)}
+        assert any(x in texts["holds"][cid] for x in shown), (cid, texts["holds"][cid])
+        assert number(first) in texts["fails"][cid]
+        if lang == "en":
+            assert "fails" in texts["fails"][cid] and "cannot settle" in texts["inconclusive"][
+                cid]
+        else:
+            assert "不成立" in texts["fails"][cid] and "无法判定" in texts["inconclusive"][cid]
+
+
+def test_only_the_outcome_paragraph_changes_with_the_verdict(runs):
+    pages = {}
+    for v in ("holds", "fails"):
+        rep = parse_check(with_verdict(essay_like_check(), v))
+        soup = BeautifulSoup(claims_report(rep, runs, "en", seed=1, command=["premia"]),
+                             "html.parser")
+        for el in soup.select("p.outcome, span.verdict, script, p.muted"):
+            el.decompose()
+        pages[v] = [p.get_text(" ") for p in soup.find("h2", id="claims").find_all_next("p")]
+    assert pages["holds"] == pages["fails"]
+
+
+def test_placebo_that_holds_is_flagged(runs):
+    doc = essay_like_check()
+    doc["claims"][0]["placebo"]["verdict"] = "holds"
+    assert "Warning" in outcome_texts(doc, "en")["C1"]
+    doc["claims"][0]["placebo"]["verdict"] = "fails"
+    doc["claims"][0]["placebo"]["criteria"][0]["verdict"] = "holds"
+    said = outcome_texts(doc, "en")["C1"]
+    assert "as a sound measure should" in said and "still hold on the placebo" in said
+
+
+def test_any_subset_reports_with_facts_not_run(runs):
+    doc = fake_check(["C4"])
+    doc["stylized_facts"][1]["model"] = None
+    soup = BeautifulSoup(claims_report(parse_check(doc), runs, "en", seed=1), "html.parser")
+    rows = soup.find("h2", id="facts").find_next("table").select("tbody tr")
+    assert rows[1].select("td")[2].get_text() == "not run"
+    assert rows[1].select("td")[5].get_text() == "–"
+    assert soup.find("h3", id="C4") and not soup.find("h3", id="C1")
+    assert "eight" not in soup.find("h2", id="summary").get_text()
+
+
+def test_robustness_figure_and_table_in_the_report(runs):
+    doc = fake_check(["C7"])
+    doc["robustness"] = {"n": 8, "seeds": 3, "claims": [{
+        "id": "C7", "ref": "C7", "points": 8,
+        "shares": {"holds": 0.25, "fails": 0.5, "inconclusive": 0.25},
+        "drivers": [{"path": "consumers.halo", "rho": 0.81}], "box": []}]}
+    for lang in ("en", "zh"):
+        soup = BeautifulSoup(claims_report(parse_check(doc), runs, lang, seed=1), "html.parser")
+        section = soup.find("h2", id="robustness")
+        assert section is not None
+        assert section.find_next("div", class_="plotly-graph-div")
+        cells = [td.get_text() for td in section.find_next("table").select("tbody td")]
+        assert cells[:4] == ["C7", "25%", "50%", "25%"] and "consumers.halo" in cells[4]
+
+
+@pytest.mark.slow
+def test_readme_check_then_chinese_report(tmp_path):
+    check = tmp_path / "check.json"
+    done = _premia("check", "C4", "C6", "--seeds", "2", "--json", str(check))
+    assert done.returncode == 0, done.stderr
+    done = _premia("report", "--lang", "zh", "--from", str(check), "--out", str(tmp_path / "o"),
+                   "--periods", "24")
+    assert done.returncode == 0, done.stderr
+    soup = BeautifulSoup((tmp_path / "o" / "report.zh.html").read_text(), "html.parser")
+    rows = soup.find("h2", id="facts").find_next("table").select("tbody tr")
+    assert [r.select("td")[2].get_text() for r in rows] == ["未运行"] * 4

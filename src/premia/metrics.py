@@ -213,6 +213,44 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 )}
 
 
+_REGISTERED: dict[str, Metric] = {}
+
+
+def register(metric: Metric, replace: bool = False) -> Metric:
+    """Add a metric of your own; sweeps, sensitivity and questions can then use it.
+
+    Register before loading a scenario whose ``[[question]]`` uses it. Process pools start
+    fresh interpreters: define ``compute`` at the top level of an importable module (Dask
+    also ships functions defined in a notebook).
+
+    Example:
+        >>> def exits(res, category):
+        ...     cat = res.categories
+        ...     return float((cat[cat.category == category].firms_alive.diff() < 0).sum())
+        >>> m = Metric("exit_months", "category", "months with exits", exits)
+        >>> register(m).name                       # doctest: +SKIP
+        'exit_months'
+    """
+    if not metric.name.isidentifier():
+        raise MetricError(f"metric name {metric.name!r}: use letters, digits and _")
+    if not replace and metric.name in registry():
+        raise MetricError(f"metric {metric.name!r} exists; pass replace=True to replace it")
+    _REGISTERED[metric.name] = metric
+    return metric
+
+
+def registry() -> dict[str, Metric]:
+    """Every named metric: the built-in ones, the claims' measures and registered ones."""
+    from premia.claims.measures import MEASURES
+
+    return {**METRICS, **MEASURES, **_REGISTERED}
+
+
+def entity_parts(entity: str) -> list[str]:
+    """What a metric's ARG names, part by part (``"category/region"`` -> two parts)."""
+    return entity.split("/")
+
+
 def parse(spec: str) -> tuple[Metric, str]:
     """``"NAME:ARG"`` -> (metric, arg).
 
@@ -220,10 +258,11 @@ def parse(spec: str) -> tuple[Metric, str]:
         MetricError: unknown name or missing argument.
     """
     name, sep, arg = spec.partition(":")
-    metric = METRICS.get(name.strip())
+    known = registry()
+    metric = known.get(name.strip())
     if metric is None:
         raise MetricError(f"--metric {spec!r}: unknown metric {name!r} "
-                          f"(known: {', '.join(METRICS)}; see premia metrics)")
+                          f"(known: {', '.join(known)}; see premia metrics)")
     if not sep or not arg.strip():
         raise MetricError(f"--metric {spec!r}: give the {metric.entity}, e.g. {name}:<id>")
     return metric, arg.strip()
@@ -232,10 +271,11 @@ def parse(spec: str) -> tuple[Metric, str]:
 def check(spec: str, ids: dict[str, list[str]]) -> None:
     """Check ``spec`` against a scenario's ids (``{"category": [...], ...}``)."""
     metric, arg = parse(spec)
-    known = ids.get(metric.entity, [])
-    if arg not in known:
-        raise MetricError(f"--metric {spec!r}: no {metric.entity} {arg!r} in the scenario "
-                          f"(known: {', '.join(known) or 'none'})")
+    for entity, part in zip(entity_parts(metric.entity), arg.split("/"), strict=False):
+        known = ids.get(entity, [])
+        if part not in known:
+            raise MetricError(f"--metric {spec!r}: no {entity} {part!r} in the scenario "
+                              f"(known: {', '.join(known) or 'none'})")
 
 
 def evaluate(spec: str, res: Results) -> float:

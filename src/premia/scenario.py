@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from premia.events import Event
+from premia.questions.schema import QuestionSpec
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -354,6 +355,10 @@ class Scenario(Strict):
     firms: list[FirmGroup] = Field(min_length=1)
     creator: list[Creator] = Field(default_factory=list)
     event: list[Event] = Field(default_factory=list)
+    question: list[QuestionSpec] = Field(
+        default_factory=list, exclude=True,
+        description="questions on this scenario (premia.questions); not part of a run, "
+        "so a question's references are checked when it is loaded, not when the file runs")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

@@ -288,7 +288,7 @@ def sensitivity(
 @guarded
 @bad_input
 def phase(
-    claim: Annotated[str, typer.Argument(help="claim id, e.g. C4")],
+    claim: Annotated[str, typer.Argument(help="claim id (C4) or FILE:QUESTION")],
     x: Annotated[str, typer.Option("--x", help="PATH=LO:HI:N")],
     y: Annotated[str, typer.Option("--y", help="PATH=LO:HI:N")],
     seeds: Annotated[int, typer.Option(min=1, help="seeds per cell")] = 3,
@@ -296,43 +296,37 @@ def phase(
     periods: Annotated[int | None, typer.Option(min=1, help="run length override")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder (default: .)")] = None,
 ) -> None:
-    """A claim's effect and verdict over a grid of two parameters (heatmap + CSV)."""
-    from premia.claims import CLAIMS
+    """A question's effect and verdict over a grid of two parameters (heatmap + CSV)."""
     from premia.experiments.design import parse_grid
     from premia.experiments.phase import phase as diagram
+    from premia.questions.core import check_overrides
+    from premia.questions.find import resolve
 
-    if claim not in CLAIMS:
-        raise BadInputError(f"unknown claim {claim!r} (known: {', '.join(CLAIMS)})")
+    question = resolve(claim)
     workers = workers_or_default(workers)
     ax, ay = parse_grid(x, "--x"), parse_grid(y, "--y")
     if ax.path == ay.path:
         raise BadInputError(f"--x and --y are both {ax.path}")
-    _check_paths(CLAIMS[claim].scenario, {ax.path: ax.values[0], ay.path: ay.values[0]})
+    check_overrides(question, {ax.path: ax.values[0], ay.path: ay.values[0]})
     target = out or Path(".")
-    with run_progress(f"phase diagram of {claim}") as update:
-        res = diagram(claim, ax, ay, seeds=seeds, workers=workers, periods=periods, out=target,
-                      progress=lambda done, total: update(done, 0, total))
+    with run_progress(f"phase diagram of {question.ref}") as update:
+        res = diagram(question, ax, ay, seeds=seeds, workers=workers, periods=periods,
+                      out=target, progress=lambda done, total: update(done, 0, total))
     counts = res.cells.verdict.value_counts().to_dict()
-    console.print(f"{claim}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+    console.print(f"{question.ref}: " + ", ".join(f"{n} {v}" for v, n in counts.items())
                   + f"; {int(res.cells.boundary.sum())} boundary cells; written to "
-                  f"{target / f'phase-{claim}.html'} and .csv")
-
-
-def _check_paths(scenario: str, point: dict[str, Any]) -> None:
-    from premia.catalog import resolve
-    from premia.loading import apply_overrides, read_toml
-
-    apply_overrides(read_toml(resolve(scenario)), point, scenario)
+                  f"{target / f'phase-{question.id}.html'} and .csv")
 
 
 @app.command("metrics")
 def list_metrics() -> None:
     """List the named run metrics (NAME:ARG) for sensitivity analysis."""
-    from premia.metrics import METRICS
+    from premia.metrics import registry
 
     table = Table(title="metrics (long run = mean over the second half of the run's periods)")
     table.add_column("metric")
     table.add_column("description")
-    for m in METRICS.values():
-        table.add_row(f"{m.name}:<{m.entity}>", m.description)
+    for m in registry().values():
+        table.add_row(f"{m.name}:" + "/".join(f"<{e}>" for e in m.entity.split("/")),
+                      m.description)
     console.print(table)

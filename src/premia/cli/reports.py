@@ -44,9 +44,11 @@ def _claims_reports(check_data: dict, source: str, langs: tuple[str, ...], out: 
         report = parse_check(check_data, source)
     except ReportError as exc:
         raise BadInputError(str(exc)) from None
-    ids = [c.id for c in report.claims]
+    ids = [c.key for c in report.claims]
     with progress_bar("figure runs") as advance:
-        runs = claim_runs(ids, seed=seed, periods=periods, workers=workers, progress=advance)
+        runs = claim_runs(ids, seed=seed, periods=periods, workers=workers, progress=advance,
+                          overrides=report.meta.get("overrides"),
+                          scenarios=report.meta.get("scenarios"))
     return [write_atomic(out / f"report.{lang}.html",
                          claims_report(report, runs, lang, seed=seed, command=sys.argv))
             for lang in langs]

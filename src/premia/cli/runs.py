@@ -115,8 +115,11 @@ def validate(
     file: Annotated[Path, typer.Argument(help="scenario file")],
     set_: SetOption = None,
 ) -> None:
-    """Check a scenario file without running it."""
+    """Check a scenario file (and its questions) without running it."""
+    from premia.questions.schema import check_questions
+
     sc = load(file, set_)
+    check_questions(sc, str(file))
     console.print(f"{file}: valid ({len(sc.category)} categories, {len(sc.region)} regions, "
                   f"{sum(g.count for g in sc.firms)} firms, {sc.scenario.periods} periods)")
 

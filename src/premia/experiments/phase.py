@@ -1,10 +1,11 @@
-"""Phase diagrams: a claim's effect and verdict over a grid of two parameters.
+"""Phase diagrams: a question's effect and verdict over a grid of two parameters.
 
 Every cell ``(x, y)`` runs :func:`premia.claims.run_claim` with
-``overrides={x_path: x, y_path: y}`` over ``seeds`` seeds. A cell is on the *boundary*
-when one of its four neighbours has another verdict; the heatmap marks those cells.
-Each cell's result is cached as ``<cache>/<hash>.json`` (written atomically, keyed by the
-cell and the content of the claim's scenario file), so an interrupted diagram resumes.
+``overrides={x_path: x, y_path: y}`` over ``seeds`` seeds, for one of the essay's claims
+(``C4``) or any question (``FILE:QUESTION``). A cell is on the *boundary* when one of its
+four neighbours has another verdict; the heatmap marks those cells. Each cell's result is
+cached as ``<cache>/<hash>.json`` (written atomically, keyed by the cell and the content of
+the question's scenario files), so an interrupted diagram resumes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,10 @@ from premia.experiments.executors import make_executor
 from premia.experiments.sensitivity import write_html_atomic
 from premia.experiments.store import write_table_atomic
 
-CellTask = tuple[str, int, dict[str, Any], int | None]
+if TYPE_CHECKING:
+    from premia.questions.core import Question
+
+CellTask = tuple["Question", int, dict[str, Any], int | None]
 VERDICT_COLOURS = {"holds": "#1b7837", "fails": "#b2182b", "inconclusive": "#7f7f7f"}
 
 
@@ -40,8 +44,8 @@ def run_cell(task: CellTask) -> dict[str, Any]:
     """
     from premia.claims import run_claim
 
-    claim_id, seeds, overrides, periods = task
-    res = run_claim(claim_id, seeds=seeds, overrides=overrides, workers=1, periods=periods)
+    question, seeds, overrides, periods = task
+    res = run_claim(question, seeds=seeds, overrides=overrides, workers=1, periods=periods)
     cell = {"effect": float(res.effect), "ci_lo": float(res.ci[0]), "ci_hi": float(res.ci[1]),
             "verdict": res.verdict, "seeds": int(res.seeds)}
     for crit in getattr(res, "criteria", None) or []:
@@ -158,30 +162,89 @@ class PhaseResult:
         return {"csv": csv, "html": html, "md": md}
 
 
-def _scenario_digest(claim: str) -> str:
-    """A hash of the claim's scenario file, so cached cells of an edited scenario are redone."""
-    from premia.catalog import resolve
-    from premia.claims import CLAIMS
+def scenario_digest(question: Question) -> str:
+    """A hash of the question's scenario files, so cached cells of an edited file are redone."""
+    digest = hashlib.sha256()
+    for path in sorted({str(v.source) for v in question.variants.values()}):
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(path.encode())
+    return digest.hexdigest()
 
-    try:
-        return hashlib.sha256(Path(resolve(CLAIMS[claim].scenario)).read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
-
-def _key(task: CellTask, digest: str = "") -> str:
-    text = json.dumps([task, digest], sort_keys=True, default=str)
+def cell_key(parts: Any) -> str:
+    """A short, stable hash of a cell's description (JSON of ``parts``)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def phase(claim: str, x: Axis | str, y: Axis | str, *, seeds: int = 3, workers: int = 1,
+class CellCache:
+    """Finished cells as ``<folder>/<key>.json``, each written atomically (None: no cache)."""
+
+    def __init__(self, folder: str | Path | None) -> None:
+        self.folder = Path(folder) if folder is not None else None
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """A cached cell, or None."""
+        if self.folder is None:
+            return None
+        f = self.folder / f"{key}.json"
+        try:
+            return json.loads(f.read_text()) if f.is_file() else None
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    def put(self, key: str, cell: dict[str, Any]) -> None:
+        """Store a cell (temporary file, then rename)."""
+        if self.folder is None:
+            return
+        tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(cell))
+        tmp.replace(self.folder / f"{key}.json")
+
+
+def _key(task: CellTask, digest: str = "") -> str:
+    question, seeds, overrides, periods = task
+    return cell_key([question.ref, seeds, overrides, periods, digest])
+
+
+def run_cells(tasks: list[Any], fn: Any, key: Callable[[Any], str], cache: CellCache,
+              executor: str, workers: int,
+              progress: Callable[[int, int], None] | None) -> dict[str, dict[str, Any]]:
+    """Run the cells not in ``cache`` with ``fn`` on an executor; ``{key: cell}`` of all."""
+    found = {}
+    for t in tasks:
+        cell = cache.get(key(t))
+        if cell is not None:
+            found[key(t)] = cell
+    todo = [t for t in tasks if key(t) not in found]
+    if progress:
+        progress(len(found), len(tasks))
+    if todo:
+        with make_executor(executor, workers) as pool:
+            for task, cell, error in pool.map_unordered(fn, todo):
+                if error is not None:
+                    raise error
+                found[key(task)] = cell
+                cache.put(key(task), cell)
+                if progress:
+                    progress(len(found), len(tasks))
+    return found
+
+
+def phase(claim: str | Question, x: Axis | str, y: Axis | str, *, seeds: int = 3,
+          workers: int = 1,
           executor: str = "local", periods: int | None = None, out: str | Path | None = None,
           cache: str | Path | None = None,
           progress: Callable[[int, int], None] | None = None) -> PhaseResult:
     """A claim's effect and verdict on a grid of two parameters.
 
     Args:
-        claim: a claim id (``"C4"``).
+        claim: a claim id (``"C4"``), ``"FILE:QUESTION"`` or a
+            :class:`~premia.questions.Question`.
         x, y: the axes: ``"PATH=LO:HI:N"`` or an :class:`Axis`.
         seeds: seeds per cell.
         workers: cells run in parallel (each cell runs its seeds in one process).
@@ -197,48 +260,24 @@ def phase(claim: str, x: Axis | str, y: Axis | str, *, seeds: int = 3, workers: 
         ...             seeds=3, workers=2, out="docs")              # doctest: +SKIP
         >>> res.cells[["verdict", "boundary"]].value_counts()       # doctest: +SKIP
     """
-    from premia.claims import CLAIMS
+    from premia.questions.find import resolve
 
+    question = resolve(claim) if isinstance(claim, str) else claim
     x = parse_grid(x, "--x") if isinstance(x, str) else x
     y = parse_grid(y, "--y") if isinstance(y, str) else y
-    if claim not in CLAIMS:
-        raise ValueError(f"unknown claim {claim!r} (known: {', '.join(CLAIMS)})")
     if x.path == y.path:
         raise ValueError(f"--x and --y are both {x.path}")
-    tasks = [(claim, seeds, {x.path: xv, y.path: yv}, periods)
+    tasks = [(question, seeds, {x.path: xv, y.path: yv}, periods)
              for yv in y.values for xv in x.values]
     if cache is None and out is not None:
-        cache = Path(out) / f".phase-{claim}-cells"
-    cache = Path(cache) if cache is not None else None
-    digest = _scenario_digest(claim)
-    key = functools.partial(_key, digest=digest)
-    found = {}
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-        for t in tasks:
-            f = cache / f"{key(t)}.json"
-            if f.is_file():
-                found[key(t)] = json.loads(f.read_text())
-    todo = [t for t in tasks if key(t) not in found]
-    if progress:
-        progress(len(found), len(tasks))
-    if todo:
-        with make_executor(executor, workers) as pool:
-            for task, cell, error in pool.map_unordered(run_cell, todo):
-                if error is not None:
-                    raise error
-                found[key(task)] = cell
-                if cache is not None:
-                    tmp = cache / f".{key(task)}.{os.getpid()}.tmp"
-                    tmp.write_text(json.dumps(cell))
-                    tmp.replace(cache / f"{key(task)}.json")
-                if progress:
-                    progress(len(found), len(tasks))
+        cache = Path(out) / f".phase-{question.id}-cells"
+    key = functools.partial(_key, digest=scenario_digest(question))
+    found = run_cells(tasks, run_cell, key, CellCache(cache), executor, workers, progress)
     rows = [{x.path: t[2][x.path], y.path: t[2][y.path], **found[key(t)]} for t in tasks]
     cells = pd.DataFrame(rows)
     verdicts = cells.verdict.to_numpy().reshape(len(y.values), len(x.values))
     cells["boundary"] = boundary(verdicts).ravel()
-    result = PhaseResult(claim, x, y, cells)
+    result = PhaseResult(question.id, x, y, cells)
     if out is not None:
         result.write(out)
     return result

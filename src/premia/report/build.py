@@ -13,11 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from premia.claims import prose
 from premia.report.figures import claim_panels, panels_figure
 from premia.report.methods import odd_section, package_versions, parameter_tables, reproducibility
 from premia.report.odd import KIND_WORDS, MEASURE_WORDS
 from premia.report.page import Markup, document, esc, figure_div, table
-from premia.report.texts import CRITERIA_ZH, claim_text, t
+from premia.report.texts import claim_text, t
 from premia.results import TABLES, Results
 
 Runs = dict[str, dict[str, Results]]
@@ -27,40 +28,68 @@ class ReportError(ValueError):
     """Unusable input to a report; ``str(err)`` is one line naming the file and field."""
 
 
+Verdict = Literal["holds", "fails", "inconclusive"]
+
+
 class CriterionResult(BaseModel):
     """One measured comparison of a claim (a claim may have several)."""
 
     model_config = ConfigDict(extra="allow")
     name: str
     description: str = ""
-    verdict: Literal["holds", "fails", "inconclusive"]
+    description_zh: str = ""
+    verdict: Verdict
     effect: float
     ci: tuple[float, float]
+    direction: Literal[">", "<"] = ">"
+    threshold: float = 0.0
+
+
+class PlaceboResult(BaseModel):
+    """The verdict of a claim with its mechanism switched off."""
+
+    model_config = ConfigDict(extra="allow")
+    verdict: Verdict
+    description: str = ""
+    description_zh: str = ""
+    criteria: list[CriterionResult] = Field(default_factory=list)
 
 
 class ClaimVerdict(BaseModel):
-    """One claim of a check JSON."""
+    """One claim (or question) of a check JSON."""
 
     model_config = ConfigDict(extra="allow")
     id: str
-    verdict: Literal["holds", "fails", "inconclusive"]
+    ref: str = ""
+    verdict: Verdict
     effect: float
     ci: tuple[float, float]
     seeds: int = Field(ge=0)
     metric: str = ""
+    title_en: str = ""
+    title_zh: str = ""
     quote_zh: str = ""
     summary_en: str = ""
     summary_zh: str = ""
+    essay: bool = True
     criteria: list[CriterionResult] = Field(default_factory=list)
+    placebo: PlaceboResult | None = None
+    spending: dict[str, float | None] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """How to run it again: its reference (``FILE:ID``), or its id for the essay's."""
+        return self.ref or self.id
 
 
 class StylizedFact(BaseModel):
-    """One model figure beside a real reference range."""
+    """One model figure beside a real reference range (``model`` is None when not run)."""
 
     model_config = ConfigDict(extra="allow")
     kind: str
     measure: str
-    model: float
+    model: float | None = None
     reference: str
     low: float
     high: float
@@ -72,6 +101,8 @@ class CheckReport(BaseModel):
     model_config = ConfigDict(extra="allow")
     claims: list[ClaimVerdict]
     stylized_facts: list[StylizedFact] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)
+    robustness: dict[str, Any] | None = None
 
 
 def load_check(path: str | Path) -> CheckReport:
@@ -95,45 +126,48 @@ def parse_check(data: Any, source: str = "<check>") -> CheckReport:
         raise ReportError(f"{source}: {where}: {err['msg']}") from None
 
 
-def claim_titles(lang: str, ids: Sequence[str]) -> dict[str, str]:
-    """Claim titles: from :data:`premia.claims.CLAIMS` when available, else the text table."""
-    out = {cid: claim_text(lang, cid, "title") or cid for cid in ids}
-    try:
-        from premia.claims import CLAIMS
-    except ImportError:
-        return out
-    for cid in ids:
-        title = getattr(CLAIMS.get(cid), f"title_{lang}", "")
-        out[cid] = title or out[cid]
+def claim_titles(lang: str, claims: Sequence[ClaimVerdict]) -> dict[str, str]:
+    """Titles by claim key: the check's own, else the text table, else the id."""
+    out = {}
+    for c in claims:
+        own = c.title_zh if lang == "zh" else c.title_en
+        out[c.key] = own or claim_text(lang, c.id, "title") or c.id
     return out
 
 
-def _claim_runs(claim_id: str, seed: int, periods: int | None) -> dict[str, Results]:
-    from premia.claims import CLAIMS
+def _claim_runs(ref: str, seed: int, periods: int | None,
+                overrides: Mapping[str, Any] | None = None,
+                scenarios: Mapping[str, str] | None = None) -> dict[str, Results]:
+    from premia.questions.find import resolve
 
-    return CLAIMS[claim_id].runs(seed, periods=periods)
+    question = resolve(ref).with_scenarios(scenarios or {})
+    return question.run(seed, overrides, periods)
 
 
 def claim_runs(ids: Sequence[str], seed: int = 1, periods: int | None = None,
-               workers: int = 1, progress: Callable[[int, int], None] | None = None) -> Runs:
+               workers: int = 1, progress: Callable[[int, int], None] | None = None,
+               overrides: Mapping[str, Any] | None = None,
+               scenarios: Mapping[str, str] | None = None) -> Runs:
     """Run every variant of each claim's scenario once, for the figures.
 
     Args:
-        ids: claim ids, e.g. ``["C1", "C2"]``.
+        ids: claim ids or question references, e.g. ``["C1", "my.toml:Q1"]``.
         seed: the seed of the figure runs.
         periods: optional run length (default: each scenario's).
         workers: processes; results are the same for any number.
         progress: optional ``progress(done, total)`` after each claim.
+        overrides, scenarios: the check's ``--set`` and ``--scenario`` (from its ``meta``).
     """
     out: Runs = {}
+    args = (seed, periods, dict(overrides or {}), dict(scenarios or {}))
     if workers <= 1:
         for n, cid in enumerate(ids, start=1):
-            out[cid] = _claim_runs(cid, seed, periods)
+            out[cid] = _claim_runs(cid, *args)
             if progress:
                 progress(n, len(ids))
         return out
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {cid: pool.submit(_claim_runs, cid, seed, periods) for cid in ids}
+        futures = {cid: pool.submit(_claim_runs, cid, *args) for cid in ids}
         for n, cid in enumerate(ids, start=1):
             out[cid] = futures[cid].result()
             if progress:
@@ -162,52 +196,73 @@ def _summary_text(lang: str, c: ClaimVerdict) -> str:
 
 
 def _measure(lang: str, c: ClaimVerdict) -> str:
-    return (c.metric if lang == "en" and c.metric else claim_text(lang, c.id, "measure"))
+    if c.essay and claim_text(lang, c.id, "measure"):
+        return claim_text(lang, c.id, "measure")
+    return "; ".join(prose.label(lang, k.model_dump()) for k in c.criteria) or c.metric
+
+
+def _placebo_badge(lang: str, c: ClaimVerdict) -> Markup | str:
+    return _verdict(lang, c.placebo.verdict) if c.placebo else t(lang, "not_run")
 
 
 def summary_section(lang: str, report: CheckReport) -> str:
-    """The table of the eight claims with the essay's sentence and the verdicts."""
-    titles = claim_titles(lang, [c.id for c in report.claims])
+    """The table of the claims with the essay's sentence, the verdicts and the placebos'."""
+    titles = claim_titles(lang, report.claims)
     rows = []
     for c in report.claims:
-        claim = Markup(f"<b>{esc(c.id)}</b> {esc(titles[c.id])}<br>"
+        claim = Markup(f"<b>{esc(c.id)}</b> {esc(titles[c.key])}<br>"
                        f"<span class='muted'>{esc(_summary_text(lang, c))}</span>")
         quote = Markup(f'<span class="original" lang="zh">{esc(c.quote_zh)}</span>')
         rows.append([claim, quote, _verdict(lang, c.verdict), _fmt(c.effect),
-                     f"[{_fmt(c.ci[0])}, {_fmt(c.ci[1])}]", c.seeds])
+                     f"[{_fmt(c.ci[0])}, {_fmt(c.ci[1])}]", c.seeds, _placebo_badge(lang, c)])
     headers = [t(lang, "claim"), t(lang, "original") if lang == "en" else t(lang, "quote"),
-               t(lang, "verdict"), t(lang, "effect"), t(lang, "interval"), t(lang, "seeds")]
+               t(lang, "verdict"), t(lang, "effect"), t(lang, "interval"), t(lang, "seeds"),
+               t(lang, "placebo")]
     return (f"<h2 id='summary'>{esc(t(lang, 'summary'))}</h2>\n"
             + table(headers, rows, numeric=(3, 4, 5)))
 
 
 def criteria_table(lang: str, c: ClaimVerdict) -> str:
-    """The claim's criteria with their own effects, intervals and verdicts ('' if none)."""
+    """The claim's criteria with their effects, intervals, verdicts and placebo verdicts."""
     if not c.criteria:
         return ""
+    placebo = {k.name: k for k in c.placebo.criteria} if c.placebo else {}
     rows = []
     for k in c.criteria:
-        label = (k.description or t(lang, "criterion_other", name=k.name)) if lang == "en" \
-            else CRITERIA_ZH.get((c.id, k.name), t(lang, "criterion_other", name=k.name))
-        rows.append([label, _fmt(k.effect), f"[{_fmt(k.ci[0])}, {_fmt(k.ci[1])}]",
-                     _verdict(lang, k.verdict)])
-    headers = [t(lang, "criterion"), t(lang, "effect"), t(lang, "interval"), t(lang, "verdict")]
+        p = placebo.get(k.name)
+        rows.append([prose.label(lang, k.model_dump()), _fmt(k.effect),
+                     f"[{_fmt(k.ci[0])}, {_fmt(k.ci[1])}]", _verdict(lang, k.verdict),
+                     _verdict(lang, p.verdict) if p else t(lang, "not_run")])
+    headers = [t(lang, "criterion"), t(lang, "effect"), t(lang, "interval"), t(lang, "verdict"),
+               t(lang, "placebo")]
     return table(headers, rows, numeric=(1, 2))
+
+
+def outcome_paragraph(lang: str, c: ClaimVerdict) -> str:
+    """What the model says: sentences chosen by the verdicts and filled with the numbers."""
+    lines = prose.outcome(lang, c.model_dump())
+    warn = [f"⚠ {w}" for w in c.warnings]
+    return (f"<h4>{esc(t(lang, 'outcome'))}</h4>\n<p class='outcome'>"
+            + " ".join(esc(x) for x in lines + warn) + "</p>")
 
 
 def claim_section(lang: str, c: ClaimVerdict, title: str, runs: Mapping[str, Results],
                   seed: int) -> str:
-    """One claim: summary, quote, verdict, mechanism and its figures."""
+    """One claim: summary, quote, verdict, what the model says, mechanism and figures."""
     parts = [f"<h3 id='{esc(c.id)}'>{esc(c.id)} · {esc(title)}</h3>",
-             f"<p>{esc(_summary_text(lang, c))}</p>", _quote(lang, c),
-             f"<p>{esc(t(lang, 'verdict'))}{esc(t(lang, 'colon'))}</p>".replace(
-                 "</p>", f"{_verdict(lang, c.verdict).html} · {esc(t(lang, 'effect'))} "
-                 f"{_fmt(c.effect)} · {esc(t(lang, 'interval'))} "
-                 f"[{_fmt(c.ci[0])}, {_fmt(c.ci[1])}] · {esc(t(lang, 'seeds'))} {c.seeds}</p>"),
-             criteria_table(lang, c),
-             f"<h4>{esc(t(lang, 'mechanism'))}</h4>",
-             f"<p>{esc(claim_text(lang, c.id, 'mechanism'))}</p>",
-             f"<p>{esc(t(lang, 'measure'))}{esc(t(lang, 'colon'))}{esc(_measure(lang, c))}</p>"]
+             f"<p>{esc(_summary_text(lang, c))}</p>"]
+    if c.quote_zh:
+        parts.append(_quote(lang, c))
+    parts += [f"<p>{esc(t(lang, 'verdict'))}{esc(t(lang, 'colon'))}</p>".replace(
+                  "</p>", f"{_verdict(lang, c.verdict).html} · {esc(t(lang, 'effect'))} "
+                  f"{_fmt(c.effect)} · {esc(t(lang, 'interval'))} "
+                  f"[{_fmt(c.ci[0])}, {_fmt(c.ci[1])}] · {esc(t(lang, 'seeds'))} {c.seeds}</p>"),
+              criteria_table(lang, c), outcome_paragraph(lang, c)]
+    mechanism = claim_text(lang, c.id, "mechanism") if c.essay else ""
+    if mechanism:
+        parts += [f"<h4>{esc(t(lang, 'mechanism'))}</h4>", f"<p>{esc(mechanism)}</p>"]
+    parts.append(f"<p>{esc(t(lang, 'measure'))}{esc(t(lang, 'colon'))}"
+                 f"{esc(_measure(lang, c))}</p>")
     if not runs:
         parts.append(f"<p class='muted'>{esc(t(lang, 'no_runs'))}</p>")
         return "\n".join(parts)
@@ -223,21 +278,45 @@ def claim_section(lang: str, c: ClaimVerdict, title: str, runs: Mapping[str, Res
 SHARES = ("gross_margin", "net_margin", "utilization")
 
 
-def _fact_value(measure: str, x: float) -> str:
+def _fact_value(measure: str, x: float | None, lang: str = "en") -> str:
+    if x is None:
+        return t(lang, "not_run")
     return f"{x:.1%}" if measure in SHARES else _fmt(x)
 
 
 def facts_section(lang: str, facts: Sequence[StylizedFact]) -> str:
-    """Model statistics beside real reference ranges."""
-    rows = [[KIND_WORDS[lang].get(f.kind, f.kind), MEASURE_WORDS[lang].get(f.measure, f.measure),
-             _fact_value(f.measure, f.model),
-             Markup(f'<span lang="en">{esc(f.reference)}</span>'),
-             f"{_fact_value(f.measure, f.low)} – {_fact_value(f.measure, f.high)}",
-             t(lang, "yes") if f.low <= f.model <= f.high else t(lang, "no")] for f in facts]
+    """Model statistics beside real reference ranges ("not run" where no claim made them)."""
+    rows = []
+    for f in facts:
+        inside = "–" if f.model is None else t(lang, "yes" if f.low <= f.model <= f.high
+                                                      else "no")
+        rows.append([KIND_WORDS[lang].get(f.kind, f.kind),
+                     MEASURE_WORDS[lang].get(f.measure, f.measure),
+                     _fact_value(f.measure, f.model, lang),
+                     Markup(f'<span lang="en">{esc(f.reference)}</span>'),
+                     f"{_fact_value(f.measure, f.low)} – {_fact_value(f.measure, f.high)}",
+                     inside])
     headers = [t(lang, k) for k in ("kind", "statistic", "model", "reference", "range",
                                     "in_range")]
     return (f"<h2 id='facts'>{esc(t(lang, 'facts'))}</h2>\n<p>{esc(t(lang, 'facts_intro'))}</p>\n"
             + table(headers, rows, numeric=(2, 4)))
+
+
+def robustness_section(lang: str, doc: Mapping[str, Any] | None) -> str:
+    """The share of the box of assumptions where each claim holds (figure and table)."""
+    if not doc or not doc.get("claims"):
+        return ""
+    from premia.experiments.robustness import figure
+
+    rows = [[c["ref"], *(f"{c['shares'][v]:.0%}" for v in ("holds", "fails", "inconclusive")),
+             "; ".join(f"{d['path']} (ρ {d['rho']:+.2f})" for d in c["drivers"]) or "–"]
+            for c in doc["claims"]]
+    headers = [t(lang, "claim"), t(lang, "holds"), t(lang, "fails"), t(lang, "inconclusive"),
+               t(lang, "drivers")]
+    return "\n".join([
+        f"<h2 id='robustness'>{esc(t(lang, 'robustness'))}</h2>",
+        f"<p>{esc(t(lang, 'robust_intro', n=doc['n'], seeds=doc['seeds']))}</p>",
+        figure_div(figure(doc, lang), "fig-robustness"), table(headers, rows, numeric=(1, 2, 3))])
 
 
 def _scenarios(runs: Runs) -> tuple[dict[str, Any], dict[str, str]]:
@@ -263,14 +342,15 @@ def claims_report(report: CheckReport, runs: Runs, lang: str, seed: int = 1,
         seed: the seed of the figure runs (stated in the page).
         command: the command line that made the report.
     """
-    titles = claim_titles(lang, [c.id for c in report.claims])
+    titles = claim_titles(lang, report.claims)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = [f"<h1>{esc(t(lang, 'report_title'))}</h1>", f"<p>{esc(t(lang, 'lede'))}</p>",
             f"<p class='muted'>{esc(t(lang, 'generated'))}{esc(t(lang, 'colon'))}{now}</p>",
             summary_section(lang, report), f"<h2 id='claims'>{esc(t(lang, 'claims'))}</h2>"]
-    body += [claim_section(lang, c, titles[c.id], runs.get(c.id, {}), seed)
+    body += [claim_section(lang, c, titles[c.key], runs.get(c.key, {}), seed)
              for c in report.claims]
     body.append(facts_section(lang, report.stylized_facts))
+    body.append(robustness_section(lang, report.robustness))
     scenarios, hashes = _scenarios(runs)
     first = next((r for v in runs.values() for r in v.values()), None)
     seeds = max((c.seeds for c in report.claims), default=0)

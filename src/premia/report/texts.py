@@ -2,7 +2,9 @@
 """The translation table of the report and the dashboard: every visible string, zh and en.
 
 ``TEXTS[lang][key]`` holds one string; ``CLAIM_TEXTS[lang][claim_id]`` holds a claim's
-title, mechanism and measure. :func:`t` looks a key up and falls back to the key itself,
+title, mechanism and measure (none of which states an outcome); ``HOLDS`` and ``OUTCOME``
+are the templates of the sentences that do, chosen by a check's verdicts and filled with
+its numbers (:mod:`premia.claims.prose`). :func:`t` looks a key up and falls back to the key itself,
 so a missing translation shows as its key rather than in the other language.
 """
 
@@ -21,7 +23,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "does not."
         ),
         "generated": "Generated",
-        "summary": "Summary of the eight claims",
+        "summary": "Summary of the claims",
+        "placebo": "Placebo",
+        "not_run": "not run",
+        "outcome": "What the model says",
+        "robustness": "Robustness over what is assumed",
+        "robust_intro": "Each claim run at {n} Latin-hypercube points of the parameters that the calibration states as assumptions, {seeds} seeds per point: the share of the box where it holds, fails or is inconclusive, and the parameters that most move its verdict (Spearman ρ against how far it is on the claimed side).",
+        "robust_axis": "share of the box of assumptions",
+        "drivers": "Parameters that move the verdict most",
         "claim": "Claim",
         "quote": "The essay says",
         "original": "Original (Chinese)",
@@ -183,7 +192,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "经济模型中运行，并用模型自己的数字说明每一条论断在哪里成立、在哪里不成立。"
         ),
         "generated": "生成时间",
-        "summary": "八条论断概览",
+        "summary": "论断概览",
+        "placebo": "安慰剂",
+        "not_run": "未运行",
+        "outcome": "模型的结论",
+        "robustness": "对假设参数的稳健性",
+        "robust_intro": "在校准中被列为假设的参数所构成的区域内，用拉丁超立方抽取 {n} 个点，每点 {seeds} 个种子，分别检验每条论断：给出论断成立、不成立和无定论的区域比例，以及最能改变结论的参数（与论断一侧距离的 Spearman ρ）。",
+        "robust_axis": "假设参数区域中的比例",
+        "drivers": "最能改变结论的参数",
         "claim": "论断",
         "quote": "原文",
         "original": "原文",
@@ -338,89 +354,159 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 CLAIM_TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    # How the model represents each claim. Not one of these sentences says how a claim comes
+    # out: outcomes are written from a check's numbers by premia.claims.prose.
     "en": {
         "C1": {
             "title": "Overcapacity drives prices to cost and producers into loss",
-            "mechanism": "Subsidised entry keeps capacity far above demand, so utilisation stays below target and every firm cuts its price until it reaches unit production cost. Transport, defects and fixed costs are then never covered: net margins turn negative.",
-            "measure": "price / production cost tends to 1; long-run net margin at or below 0",
+            "mechanism": "Subsidised entry can keep capacity above demand; commodity firms then move their prices with utilisation and never below unit production cost, while transport, defects and fixed costs are paid on top.",
+            "measure": "long-run price / production cost and long-run net margin of commodity producers",
         },
         "C2": {
             "title": "Technology premiums come in eroding cycles",
-            "mechanism": "An innovation lowers a firm's cost and raises its quality, so its markup jumps; once the patent expires, rivals imitate and margin-driven entrants arrive, and the premium decays toward cost until the next innovation. Without R&D the market behaves like a commodity market.",
-            "measure": "leader markup rises and decays repeatedly; mean markup above the commodity case; no R&D collapses it",
+            "mechanism": "An innovation lowers a firm's cost and raises its quality; after its patent expires, rivals may imitate it and entrants may arrive. The leader (the firm with the best technology, followed through time) carries whatever premium this gives.",
+            "measure": "cycles of the leader's markup counted by a scale-free detector; the technology markup against C1's commodity markup at the same seeds",
         },
         "C3": {
             "title": "Cultural premiums are stable while the accepting group exists",
-            "mechanism": "Buyers who accept a culture value the meaning its makers hold the right to interpret; imitators can copy the technique but not that right. The premium therefore stays high and steady as long as the accepting group lasts, and falls when it decays.",
-            "measure": "craft markup high and less volatile than the technology markup; falls when the group decays",
+            "mechanism": "Buyers who accept a culture value the meaning whose interpretation right its makers hold; imitators can copy the technique but not that right. The check compares the craft premium with the technology premium and with a run where the accepting group is forgotten.",
+            "measure": "craft markup against technology markup, their variation over time, and the craft markup when the group is forgotten",
         },
         "C4": {
             "title": "Modernizing craft lowers cost but destroys the premium",
-            "mechanism": "A mandate to switch to machine production cuts unit cost, but part of the meaning lives in the technique, so authenticity and the price buyers will pay fall faster than cost, and profits shrink.",
-            "measure": "unit cost, markup and profit after the mandate against no mandate",
+            "mechanism": "A mandate switches workshops to machine production: unit cost falls, and the share of the meaning that lives in the technique (θ) is lost with it. The check weighs the premium over cost in yuan and as a markup, profit, and what the accepting group would pay for the meaning.",
+            "measure": "premium over cost (yuan per piece and markup), profit per workshop and the accepting group's willingness to pay, mandate against none",
         },
         "C5": {
             "title": "Forcing craft into the technology market is a category error",
-            "mechanism": "When a craft category is judged on the terms of a functional one (one choice set, no culture term), its makers compete on cost and quality alone, where they cannot win: fewer workshops survive, profits fall and buyers lose the surplus of the cultural good.",
-            "measure": "craft firms' survival and profit, and total surplus, merged against separate markets",
+            "mechanism": "Merging the markets judges craft on the terms of a functional category: one choice set with mass-made goods and no culture term in utility. The same merger also costs craft something when it carries no culture; the category error is the part of the harm that comes from the culture being ignored.",
+            "measure": "craft firms' survival and profit, and total surplus, merged against separate markets, beyond the same comparison without a culture term",
         },
         "C6": {
             "title": "Media and creators beat modernization for a poor craft region",
-            "mechanism": "With the same budget, media and creators grow the accepting group and bring the cooperative's goods to aware buyers, so craft sales and wages rise where the poor live; modernization instead cuts the labour and the premium of the craft.",
-            "measure": "poverty headcount of the craft region with media and creators against modernization, same budget",
+            "mechanism": "Three arms for a poor craft region: no intervention; modernizing its workshops; a media budget and a creator with a cooperative. Media and the creator can grow the accepting group and bring the cooperative's goods to aware buyers; modernization cuts the labour and the meaning of the craft.",
+            "measure": "poverty headcount of the craft region in the three arms, media and creators spending what modernization costs the public, and the cooperative members' gain",
         },
         "C7": {
             "title": "A mature craft culture lifts a country's technology margins",
-            "mechanism": "Buyers who feel affinity to a country's culture give its goods a halo in utility, technology goods included, so the same technology firms can price higher and earn more.",
-            "measure": "margin of the same technology firms with the halo against without it",
+            "mechanism": "Buyers with affinity to a country's culture may add a halo (η) to the utility of all its goods, technology goods included.",
+            "measure": "markup and net margin of the same technology firms with the halo and without it",
         },
         "C8": {
             "title": "The binding constraint is packaging and promotion, not cultural resources",
-            "mechanism": "Cultural capital is worth little to buyers who never hear of it. Raising media and creator capacity widens awareness and acceptance, which raises regional income more than raising cultural capital by the same share.",
-            "measure": "regional income gain from more media and creators against more cultural capital, same share",
+            "mechanism": "Heritage spending raises cultural capital, the meaning of authentic goods for the buyers who know the culture; media and creators widen awareness and acceptance. The check gives both levers the same public money.",
+            "measure": "the craft region's mean household income with the same public spending on media and creators or on cultural capital",
         },
     },
     "zh": {
         "C1": {
             "title": "产能过剩使价格趋向成本、生产者陷入亏损",
-            "mechanism": "补贴推动的进入使产能远高于需求，开工率长期低于目标，每家企业不断降价直至单位生产成本。运输、次品和固定成本因此得不到补偿，净利润率转为负值。",
-            "measure": "价格 / 生产成本趋于 1；长期净利润率不高于 0",
+            "mechanism": "补贴推动的进入可能使产能持续高于需求；一般商品企业按开工率调整价格，且从不低于单位生产成本，运输、次品和固定成本则另外支付。",
+            "measure": "一般商品的长期价格 / 生产成本与生产者的长期净利润率",
         },
         "C2": {
             "title": "技术溢价呈周期性侵蚀",
-            "mechanism": "创新降低企业成本、提高质量，使其加价率跃升；专利到期后对手模仿、受利润吸引的新企业进入，溢价逐步回落至成本附近，直到下一次创新。没有研发投入时，这个市场就退化为一般商品市场。",
-            "measure": "领先者加价率反复上升又回落；平均加价率高于一般商品；取消研发后溢价消失",
+            "mechanism": "创新降低企业成本、提高质量；专利到期后，对手可能模仿，新企业可能进入。领先者（技术最好的企业，随时间追踪）承担由此产生的溢价。",
+            "measure": "用尺度无关的方法计数领先者加价率的周期；在相同种子下比较技术产品与 C1 一般商品的加价率",
         },
         "C3": {
             "title": "只要接受群体存在，文化溢价就保持稳定",
-            "mechanism": "接受某种文化的消费者看重其制作者掌握解释权的文化涵义；模仿者能复制工艺，却拿不到这种解释权。因此只要接受群体存在，溢价就高而稳定；群体萎缩时溢价随之下降。",
-            "measure": "手工艺品加价率高于技术产品且波动更小；接受群体衰退时下降",
+            "mechanism": "接受某种文化的消费者看重其制作者掌握解释权的文化涵义；模仿者能复制工艺，却拿不到这种解释权。检验把手工艺溢价与技术溢价相比，并与接受群体被遗忘的运行相比。",
+            "measure": "手工艺与技术产品的加价率、其随时间的波动，以及群体被遗忘时的手工艺加价率",
         },
         "C4": {
             "title": "手工艺现代化降低成本却毁掉溢价",
-            "mechanism": "强制改用机器生产可以降低单位成本，但部分文化涵义存在于工艺本身，真实性和消费者愿付的价格下降得比成本更快，利润随之缩水。",
-            "measure": "强制现代化与不强制相比的单位成本、加价率与利润",
+            "mechanism": "强制令使作坊改用机器生产：单位成本下降，依附于工艺的那部分文化涵义（θ）也随之失去。检验同时衡量以元计和以加价率计的溢价、利润，以及接受群体愿为文化涵义支付的金额。",
+            "measure": "强制现代化与不强制相比的单件溢价（元与加价率）、作坊利润与接受群体的支付意愿",
         },
         "C5": {
             "title": "把手工艺放进技术市场竞争是范畴错误",
-            "mechanism": "当手工艺门类被按照功能性门类的标准评判（同一选择集、不计文化项），其制作者只能拼成本和质量，注定落败：存活的作坊更少，利润下降，消费者也失去了文化商品带来的剩余。",
-            "measure": "市场合并与分立两种情况下手工艺企业的存活、利润与总剩余",
+            "mechanism": "市场合并意味着按照功能性门类的标准评判手工艺：与大规模生产的商品处于同一选择集，效用中不再计入文化项。即使手工艺没有文化项，同样的合并也会使其受损；范畴错误指的是因文化被忽视而造成的那部分损害。",
+            "measure": "市场合并与分立两种情况下手工艺企业的存活、利润与总剩余，减去没有文化项时的同一比较",
         },
         "C6": {
             "title": "对贫困手工艺地区，传媒与创作者胜过现代化",
-            "mechanism": "同样的预算投向传媒与内容创作者，会扩大接受群体，把合作社的产品送到知情的消费者面前，于是贫困人口所在地区的手工艺销售与工资上升；现代化则削减了手工劳动和手工艺溢价。",
-            "measure": "同等预算下，传媒与创作者方案与现代化方案的手工艺地区贫困发生率",
+            "mechanism": "贫困手工艺地区的三种方案：不干预；对作坊进行现代化改造；投入传媒预算并由创作者带领合作社。传媒与创作者可能扩大接受群体，把合作社的产品送到知情的消费者面前；现代化则削减手工劳动与工艺中的文化涵义。",
+            "measure": "三种方案下手工艺地区的贫困发生率（传媒与创作者的支出与现代化的公共成本相同），以及合作社成员的收益",
         },
         "C7": {
             "title": "成熟的手工艺文化能提升一国技术产品的利润率",
-            "mechanism": "对一国文化怀有亲和感的消费者会给该国商品（包括技术产品）附加光环效用，因此同样的技术企业可以定价更高、赚得更多。",
-            "measure": "同样的技术企业在有光环与无光环时的利润率",
+            "mechanism": "对一国文化怀有亲和感的消费者，可能为该国所有商品（包括技术产品）的效用附加光环（η）。",
+            "measure": "同样的技术企业在有光环与无光环时的加价率与净利润率",
         },
         "C8": {
             "title": "真正的约束是包装与推广，而非文化资源",
-            "mechanism": "消费者从未听说过的文化资本几乎没有价值。提高传媒与创作者的能力能扩大知晓和接受的人群，其提升地区收入的效果大于把文化资本提高同样比例。",
-            "measure": "同等比例下，增加传媒与创作者与增加文化资本带来的地区收入增量",
+            "mechanism": "文化遗产支出提高文化资本，即正宗商品对了解该文化的消费者的涵义；传媒与创作者扩大知晓与接受的人群。检验给两种手段同样多的公共资金。",
+            "measure": "同等公共支出投向传媒与创作者或投向文化资本时，手工艺地区的户均收入",
         },
+    },
+}
+
+# What each claim says when it holds, with the check's numbers. A holds verdict puts every
+# criterion's interval on the claimed side, so these sentences may state the direction.
+# Placeholders: {name} a criterion's effect, {-name} its negative, with :pct (percent),
+# :pt (percentage points), :yuan or :n (a number); {seeds}.
+HOLDS: dict[str, dict[str, str]] = {
+    "en": {
+        "C1": "Under subsidised entry commodity prices settle {price_premium:pct} above production cost and producers' long-run net margin is {net_margin:pct} ({seeds} seeds).",
+        "C2": "The technology leader's markup rises and erodes {cycles:n} times over a run on average, and technology goods carry a markup {premium:pt} points above C1's commodity goods ({seeds} seeds).",
+        "C3": "Craft goods carry a markup {premium:pt} points above technology goods, their markup varies less (by {stability:n} in sd/mean), and it is {needs_group:pt} points lower when the accepting group is forgotten ({seeds} seeds).",
+        "C4": "The mandate lowers the premium over cost by ¥{-premium:yuan} a piece and the markup by {-markup:pt} points, cuts profit per workshop by ¥{-profit:yuan} a month, and lowers what the accepting group would pay for the meaning by ¥{-wtp:yuan} ({seeds} seeds).",
+        "C5": "Judged on apparel's terms, craft loses {-survival:n} more workshops, ¥{-profit:yuan} more monthly profit per workshop and {-surplus:pct} more of the two markets' total surplus than the same merger costs it without a culture term ({seeds} seeds).",
+        "C6": "With media and creators the craft region's poverty headcount is {-poverty:pt} points below the better of no intervention and modernization, and cooperative workshops gain ¥{members_gain:yuan} a month more than other workshops ({seeds} seeds).",
+        "C7": "With the halo the home country's technology firms earn a markup {markup:pt} points and a net margin {net_margin:pt} points higher than without it ({seeds} seeds).",
+        "C8": "At the same public spending, media and creators raise the craft region's mean household income by ¥{income:yuan} a month more than heritage spending on cultural capital does ({seeds} seeds).",
+    },
+    "zh": {
+        "C1": "在补贴进入下，一般商品价格稳定在高于生产成本 {price_premium:pct} 的水平，生产者的长期净利润率为 {net_margin:pct}（{seeds} 个种子）。",
+        "C2": "技术领先者的加价率在一次运行中平均经历 {cycles:n} 次跃升与侵蚀，技术产品的加价率比 C1 的一般商品高 {premium:pt} 个百分点（{seeds} 个种子）。",
+        "C3": "手工艺品的加价率比技术产品高 {premium:pt} 个百分点，波动更小（变异系数低 {stability:n}），接受群体被遗忘时加价率低 {needs_group:pt} 个百分点（{seeds} 个种子）。",
+        "C4": "强制现代化使单件溢价降低 {-premium:yuan} 元、加价率降低 {-markup:pt} 个百分点，作坊月利润减少 {-profit:yuan} 元，接受群体愿为文化涵义支付的金额减少 {-wtp:yuan} 元（{seeds} 个种子）。",
+        "C5": "按服装市场的标准评判时，与没有文化项时的同样合并相比，手工艺多损失 {-survival:n} 家作坊、每家作坊月利润多减少 {-profit:yuan} 元，两个市场的总剩余多下降 {-surplus:pct}（{seeds} 个种子）。",
+        "C6": "有传媒与创作者时，手工艺地区的贫困发生率比“不干预”和“现代化”中较好者低 {-poverty:pt} 个百分点，合作社作坊的月收益比其他作坊多 {members_gain:yuan} 元（{seeds} 个种子）。",
+        "C7": "有光环时，本国技术企业的加价率高 {markup:pt} 个百分点，净利润率高 {net_margin:pt} 个百分点（{seeds} 个种子）。",
+        "C8": "同等公共支出下，投向传媒与创作者比投向文化资本（文化遗产支出）使手工艺地区户均月收入多 {income:yuan} 元（{seeds} 个种子）。",
+    },
+}
+
+# Sentences for any question, chosen by the verdict (of a criterion, a question or its
+# placebo) and filled with the check's numbers.
+OUTCOME: dict[str, dict[str, str]] = {
+    "en": {
+        "holds_lead": "In the model this holds: every criterion's 95% interval lies on the claimed side ({seeds} seeds).",
+        "fails_lead": "In the model this fails ({seeds} seeds):",
+        "inconclusive_lead": "The model cannot settle this with {seeds} seeds:",
+        "crit_fails": "{label} is {effect} (95% interval {lo} to {hi}), not {claimed} as claimed.",
+        "crit_inconclusive": "{label} is {effect}, but its 95% interval ({lo} to {hi}) includes {threshold}.",
+        "crit_holds_too": "{names} hold.",
+        "disagree": "Its criteria disagree. Holding: {holds}; not holding: {others}.",
+        "placebo_fails": "On its placebo, the mechanism switched off ({placebo}), the question fails, as a sound measure should.",
+        "placebo_inconclusive": "On its placebo, the mechanism switched off ({placebo}), the question is inconclusive: the measure does not hold without the mechanism.",
+        "placebo_holds": "Warning: on its placebo, the mechanism switched off ({placebo}), the question still holds, so its measure does not isolate the mechanism.",
+        "placebo_criteria": "Criteria that still hold on the placebo, and so do not isolate the mechanism on their own: {names}.",
+        "spending": "Public spending over a run: {items}.",
+        "above": "above {threshold}",
+        "below": "below {threshold}",
+        "and": ", ",
+        "sep": "; ",
+    },
+    "zh": {
+        "holds_lead": "模型中此论断成立：每个判据的 95% 区间都落在论断一侧（{seeds} 个种子）。",
+        "fails_lead": "模型中此论断不成立（{seeds} 个种子）：",
+        "inconclusive_lead": "用 {seeds} 个种子，模型还无法判定此论断：",
+        "crit_fails": "{label}为 {effect}（95% 区间 {lo} 至 {hi}），并非论断所说的{claimed}。",
+        "crit_inconclusive": "{label}为 {effect}，但其 95% 区间（{lo} 至 {hi}）包含 {threshold}。",
+        "crit_holds_too": "{names}成立。",
+        "disagree": "各判据结论不一致。成立：{holds}；不成立或无定论：{others}。",
+        "placebo_fails": "关闭该机制（{placebo}）后，此论断不成立——可靠的度量理应如此。",
+        "placebo_inconclusive": "关闭该机制（{placebo}）后，此论断无定论：没有该机制时度量不成立。",
+        "placebo_holds": "警告：关闭该机制（{placebo}）后此论断仍然成立，说明其度量未能单独反映该机制。",
+        "placebo_criteria": "在安慰剂中仍然成立、因而单独不能隔离该机制的判据：{names}。",
+        "spending": "一次运行中的公共支出：{items}。",
+        "above": "高于 {threshold}",
+        "below": "低于 {threshold}",
+        "and": "、",
+        "sep": "；",
     },
 }
 
@@ -438,28 +524,6 @@ VARIANT_WORDS: dict[str, dict[str, str]] = {
     "en": {"no_rd": "no R&D", "no_mandate": "no mandate", "no_halo": "no halo",
            "no_subsidy": "no subsidy", "rd": "R&D",
            "more_media": "more media and creators", "more_culture": "more cultural capital"},
-}
-
-CRITERIA_ZH: dict[tuple[str, str], str] = {
-    ("C1", "price_premium"): "一般商品长期价格 / 生产成本 − 1（论断：低于 0.05）",
-    ("C1", "net_margin"): "一般商品生产者的长期净利润率（论断：低于 0）",
-    ("C2", "cycles"): "领先者加价率“上升—回落”周期数（论断：至少 2 次）",
-    ("C2", "premium"): "有研发与无研发的长期平均加价率之差（论断：大于 0）",
-    ("C2", "collapse"): "有研发与研发强度为 0 时的周期数之差（论断：大于 0）",
-    ("C3", "premium"): "手工艺品与技术产品的长期加价率之差（论断：大于 0）",
-    ("C3", "stability"): "技术领先者加价率的变异系数减去手工艺加价率的变异系数（论断：大于 0）",
-    ("C3", "needs_group"): "接受群体存在与被遗忘时的手工艺加价率之差（论断：大于 0）",
-    ("C4", "cost"): "强制现代化与不强制的长期单位成本之差（论断：小于 0）",
-    ("C4", "markup"): "强制现代化与不强制的长期加价率之差（论断：小于 0）",
-    ("C4", "profit"): "强制现代化与不强制的长期手工艺利润相对差（论断：小于 0）",
-    ("C5", "survival"): "期末存活作坊数，合并市场减去分立市场（论断：小于 0）",
-    ("C5", "profit"): "手工艺月均利润，合并市场减去分立市场（论断：小于 0）",
-    ("C5", "surplus"): "两个市场的月总剩余（消费者 + 生产者），合并减去分立的相对差（论断：小于 0）",
-    ("C6", "poverty"): "手工艺地区长期贫困发生率，传媒与创作者方案减去现代化方案（论断：小于 0）",
-    ("C6", "members_gain"): "传媒方案相对基准，合作社作坊与其他作坊的利润增量之差（论断：大于 0）",
-    ("C7", "markup"): "本国技术企业的长期加价率，有光环减去无光环（论断：大于 0）",
-    ("C7", "net_margin"): "这些企业的长期净利润率，有光环减去无光环（论断：大于 0）",
-    ("C8", "income"): "传媒与创作者能力 +20% 与文化资本 +20% 带来的手工艺地区长期收入增量之差（论断：大于 0）",
 }
 
 EVENT_WORDS: dict[str, dict[str, str]] = {
