@@ -6,6 +6,7 @@ seconds; everything else runs as a reader would run it, in a copy of ``examples/
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,9 @@ SMALL = {
         'PHASE = {"x": "category.embroidery.authenticity_loss=0:1:2",\n'
         '         "y": "category.embroidery.culture_weight=0.2:1.6:2", "seeds": 2,'
         ' "periods": 24}\nWORKERS = 1'),
+    "04-calibration.ipynb": (
+        'SIZE = {"scenario.periods": 36, "scenario.consumers": 200}\nMONTHS = 3\nSEEDS = 2\n'
+        'SEARCH = {"samples": 2, "starts": 1, "max_evals": 4, "variance_runs": 3}'),
 }
 
 
@@ -81,3 +85,17 @@ def test_sweep_sensitivity_phase_notebook(examples):
     assert "S1 and ST are shares of the metric's variance" in text
     assert "patent_length" in text
     assert _figures(book) == 3  # the box plot, the Sobol bars and the phase heatmap
+
+
+def test_calibration_notebook(examples):
+    shutil.copytree(EXAMPLES.parent / "data", examples.parent / "data")  # it reads ../data
+    book = _run("04-calibration.ipynb", examples)
+    text = _outputs(book)
+    assert "ERROR" not in text
+    assert "0.386" in text  # DRAM's learning rate, as in data/pcdb/README.md
+    assert "Beer_(Japan)" in text and "utilization.commodity" in text
+    assert "degree(s) of freedom" in text
+    assert "target_utilization = " in text and "calibrated: se" in text
+    fit = json.loads((examples / "out" / "calibration" / "fit.json").read_text())
+    assert fit["params"][0]["path"] == "category.goods.target_utilization"
+    assert 0.6 <= fit["estimates"][0] <= 0.95 and fit["runs"] > 0
