@@ -1,10 +1,10 @@
 """Done when: a new scenario file with its own ``[[question]]`` works with every tool.
 
 The file is written here from scratch (a lacquerware town against plastic tableware, a
-media campaign as the question's intervention). ``premia validate``, ``check``, ``phase``
-and ``report`` run on it as a user would run them (the installed command, exit code 0,
-outputs on disk that name the question); the dashboard lists and checks it (Streamlit's
-AppTest here, a real browser in ``tests/test_browser.py``).
+media campaign as the question's intervention). ``premia validate``, ``check``,
+``phase``, ``robustness`` and ``report`` run on it as a user would run them (the installed
+command, exit code 0, outputs on disk that name the question); the dashboard lists and
+checks it (Streamlit's AppTest here, a real browser in ``tests/test_browser.py``).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def lacquer(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_check_phase_and_report_work_on_a_new_file_with_a_question(lacquer, tmp_path):
+def test_check_phase_robustness_and_report_work_on_a_new_file_with_a_question(lacquer, tmp_path):
     done = premia("validate", lacquer)
     assert done.returncode == 0, done.stderr
     check_json = tmp_path / "check.json"
@@ -170,6 +170,16 @@ def test_check_phase_and_report_work_on_a_new_file_with_a_question(lacquer, tmp_
     csv = (phase_dir / "phase-lacquer-media.csv").read_text()
     assert csv.count("\n") >= 5  # a header and the four cells
     assert "lacquer-media" in (phase_dir / "phase-lacquer-media.html").read_text()
+
+    robust_json = tmp_path / "robust.json"
+    done = premia("robustness", lacquer, "lacquer-media", "--n", "2", "--seeds", "2",
+                  "--range", "culture.lacquer.decay=0:0.02", "--periods", "24",
+                  "--json", robust_json)
+    assert done.returncode == 0, done.stderr
+    (robust,) = json.loads(robust_json.read_text())["robustness"]["claims"]
+    assert robust["ref"] == f"{lacquer}:lacquer-media" and robust["points"] == 2
+    assert [b["path"] for b in robust["box"]] == ["culture.lacquer.decay"]
+    assert sum(robust["shares"].values()) == pytest.approx(1.0)
 
     report_dir = tmp_path / "report"
     done = premia("report", "--from", check_json, "--lang", "en", "--out", report_dir,
