@@ -116,3 +116,13 @@ def test_own_question_notebook(examples):
     assert verdict and {verdict[1], verdict[2]} <= {"holds", "fails", "inconclusive"}
     assert "placebo_verdict" in text and "public spending over a run" in text
     assert _figures(book) == 2  # the effects with their intervals, the incomes over time
+
+
+def test_the_notebook_extra_pins_jupyter_and_figure_export():
+    import tomllib
+
+    meta = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text())
+    extra = meta["project"]["optional-dependencies"]["notebook"]
+    names = {req.split("==")[0] for req in extra}
+    assert {"jupyterlab", "ipykernel", "nbclient", "kaleido"} <= names
+    assert all("==" in req for req in extra), extra  # pinned exactly
