@@ -401,3 +401,12 @@ def test_app_says_when_a_scenario_asks_no_question():
                                                             "region", "C8: The constraint is "
                                                             "packaging and promotion, not "
                                                             "cultural resources"]
+
+
+@pytest.mark.parametrize("module", ["premia.dashboard.questions", "premia.questions.figure"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failed == 0

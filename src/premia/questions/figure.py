@@ -63,7 +63,7 @@ def effects_figure(claim: Mapping[str, Any], lang: str = "en") -> go.Figure:
     placebo = (claim.get("placebo") or {}).get("criteria") or []
     titles = [f"{c['name']} ({c['direction']} {c['threshold']:g})" for c in crits]
     fig = make_subplots(rows=max(len(crits), 1), cols=1, subplot_titles=titles,
-                        vertical_spacing=0.25 / max(len(crits), 1))
+                        vertical_spacing=min(0.25, 0.5 / max(len(crits), 1)))
     for i, crit in enumerate(crits):
         fig.add_trace(_trace(crits, i, words["question"], "circle", i == 0), row=i + 1, col=1)
         if i < len(placebo):
@@ -71,7 +71,7 @@ def effects_figure(claim: Mapping[str, Any], lang: str = "en") -> go.Figure:
                           row=i + 1, col=1)
         fig.add_vline(x=crit["threshold"], line_dash="dash", line_color="#888",
                       row=i + 1, col=1)
-        fig.update_xaxes(title_text=words["effect"], row=i + 1, col=1)
-    fig.update_layout(height=170 * max(len(crits), 1) + 60, margin={"l": 80, "r": 20, "t": 40},
+    fig.update_xaxes(title_text=words["effect"], row=max(len(crits), 1), col=1)
+    fig.update_layout(height=190 * max(len(crits), 1) + 80, margin={"l": 80, "r": 20, "t": 40},
                       title=claim.get("ref", ""))
     return fig
