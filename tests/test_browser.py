@@ -223,14 +223,14 @@ def test_dashboard_checks_the_question_of_a_user_file(browser, tmp_path):
         expect(tables.nth(1)).to_contain_text("income:jingdezhen@media - income:jingdezhen@kilns")
         expect(page.get_by_text("culture_weight = 0.0").first).to_be_visible()  # the placebo
         _number(page, "种子数", 2)
-        _number(page, "期数（月）", 36)
+        _number(page, "期数（月）", 48)
         _number(page, "模拟消费者数", 100)
         page.get_by_role("button", name="检验此问题").click()
         verdict = page.get_by_text("结论：", exact=False).filter(has_text="安慰剂：")
         verdict.first.wait_for(timeout=180_000)
         text = verdict.first.inner_text()
         assert any(w in text for w in ("成立", "无定论")), text
-        expect(page.get_by_text("以 2 个种子、36 个月、100 名消费者检验", exact=False)
+        expect(page.get_by_text("以 2 个种子、48 个月、100 名消费者检验", exact=False)
                ).to_be_visible()
         expect(tables.nth(2)).to_contain_text("media_gain")  # criteria with their verdicts
         assert not page.get_by_text("Traceback").count()

@@ -337,6 +337,10 @@ def test_questions_of_an_upload_are_listed_and_described():
     assert crit[0]["formula"] == "income:jingdezhen@media - income:jingdezhen@kilns"
     assert crit[0]["claimed"] == "大于 0" and "景德镇" in crit[0]["description"]
     assert "culture_weight = 0.0" in dq.placebo_text(q, "en")
+    assert dq.last_start(q) == 24  # both interventions start at month 24
+    assert dq.check_sizes(q)["periods"] == (12, 96, 72)  # the long run after month 24
+    assert "month 24" in dq.early_warning(q, 36, "en")  # long run from month 18
+    assert dq.early_warning(q, 48, "en") is None
     assert list(dq.source_questions(logic.shipped_source("guizhou"))) == ["C6", "C8"]
     assert dq.source_questions(logic.shipped_source("minimal")) == {}
 
@@ -380,13 +384,16 @@ def test_app_checks_a_question_of_an_uploaded_file():
     assert any("culture_weight" in m.value for m in at.markdown)
     prefix = f"{key}:media-vs-kilns"
     at.number_input(key=f"{prefix}:q_seeds").set_value(2)
-    at.number_input(key=f"{prefix}:q_periods").set_value(36)
+    at.number_input(key=f"{prefix}:q_periods").set_value(36).run()
+    assert any("第 24 月" in w.value for w in at.warning)  # the long run starts too early
+    at.number_input(key=f"{prefix}:q_periods").set_value(48)
     at.number_input(key=f"{prefix}:q_consumers").set_value(100)
     at.button(key="check_question").click().run()
     assert not at.exception and not at.error
+    assert not any("第 24 月" in w.value for w in at.warning)
     verdicts = [*at.success, *at.warning]
     assert any(v.value.startswith("结论：") and "安慰剂：" in v.value for v in verdicts)
-    assert any("2 个种子、36 个月、100 名消费者" in c.value for c in at.caption)
+    assert any("2 个种子、48 个月、100 名消费者" in c.value for c in at.caption)
     text = _table_text(at)
     assert "media_gain" in text and "安慰剂结论" in text
     assert at.get("plotly_chart")  # the effects with their intervals

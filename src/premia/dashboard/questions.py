@@ -26,6 +26,7 @@ from typing import Any
 
 from premia.dashboard.logic import Source
 from premia.loading import ScenarioError
+from premia.metrics import long_run_window
 from premia.questions.core import Question
 
 MAX_SEEDS = 20
@@ -60,6 +61,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "none": "none", "added": "adds {kind} at month {at}", "matches": "spends as {variant}",
         "holds": "holds", "fails": "fails", "inconclusive": "inconclusive", "not_run": "not run",
         ">": "above {threshold}", "<": "below {threshold}",
+        "too_short": "The long run of these runs (months {start}–{end}) starts before the "
+                     "last intervention does (month {at}): effects may be zero only because "
+                     "it has not begun. Lengthen the runs.",
     },
     "zh": {
         "questions": "该情景提出的问题",
@@ -89,6 +93,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "none": "无", "added": "第 {at} 月加入 {kind}", "matches": "与 {variant} 支出相同",
         "holds": "成立", "fails": "不成立", "inconclusive": "无定论", "not_run": "未运行",
         ">": "大于 {threshold}", "<": "小于 {threshold}",
+        "too_short": "这些运行的长期（第 {start}–{end} 月）早于最后一项干预开始的月份"
+                     "（第 {at} 月）：效应可能只因干预尚未开始而为零。请加长运行期数。",
     },
 }
 
@@ -181,12 +187,32 @@ def placebo_text(q: Question, lang: str) -> str:
     return f"{what} ({how})" if what else how
 
 
+def last_start(q: Question) -> int:
+    """The latest month at which an intervention of any variant (or placebo) starts."""
+    months = [0]
+    for name in q.variants:
+        for placebo in (False, True):
+            sc = q.scenario(name, placebo=placebo)
+            months += [e.at for e in sc.event if getattr(e, "enabled", True)]
+    return max(months)
+
+
+def early_warning(q: Question, periods: int, lang: str) -> str | None:
+    """A warning when the long run (the second half) starts before the last intervention
+    does: effects measured then may be zero because the intervention has not begun."""
+    start, end = long_run_window(0, periods - 1)
+    last = last_start(q)
+    return tq(lang, "too_short", start=start, end=end, at=last) if start < last else None
+
+
 def check_sizes(q: Question) -> dict[str, tuple[int, int, int]]:
-    """``{field: (lo, hi, default)}`` for a quick check: a few seeds, short, small."""
+    """``{field: (lo, hi, default)}`` for a quick check: a few seeds, short runs (but with
+    the long run after the last intervention starts), few consumers."""
     sc = q.scenario(q.baseline)
     periods = sc.scenario.periods
+    default = min(periods, max(48, 2 * last_start(q) + 24))
     return {"seeds": (2, MAX_SEEDS, 3),
-            "periods": (min(12, periods), max(periods, 12), min(periods, 48)),
+            "periods": (min(12, periods), max(periods, 12), default),
             "consumers": (100, max(sc.scenario.consumers, 100),
                           min(max(sc.scenario.consumers, 100), 300))}
 

@@ -64,6 +64,9 @@ def _inputs(q: Question, lang: str, prefix: str) -> tuple[int, int, int, bool]:
     c_lo, c_hi, c_def = sizes["consumers"]
     consumers = right.number_input(dq.tq(lang, "consumers"), c_lo, c_hi, c_def, 100,
                                    key=f"{prefix}:q_consumers")
+    early = dq.early_warning(q, int(periods), lang)
+    if early:
+        st.warning(early)
     pressed = st.button(dq.tq(lang, "check"), key="check_question")
     return int(seeds), int(periods), int(consumers), pressed
 
