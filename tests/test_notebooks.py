@@ -23,7 +23,7 @@ SMALL = {
         'PHASE = {"x": "category.embroidery.authenticity_loss=0:1:2",\n'
         '         "y": "category.embroidery.culture_weight=0.2:1.6:2", "seeds": 2,'
         ' "periods": 24}\nWORKERS = 1'),
-    "03-own-question.ipynb": "SEEDS = 2\nPERIODS = 36\nCONSUMERS = 150\nWORKERS = 1",
+    "03-own-question.ipynb": "SEEDS = 2\nPERIODS = 48\nCONSUMERS = 150\nWORKERS = 1",
     "04-calibration.ipynb": (
         'SIZE = {"scenario.periods": 36, "scenario.consumers": 200}\nMONTHS = 3\nSEEDS = 2\n'
         'SEARCH = {"samples": 2, "starts": 1, "max_evals": 4, "variance_runs": 3}'),
