@@ -45,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     start = time.perf_counter()
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, case, outcomes: dict[str, str]) -> None:
+        for target, outcome in outcomes.items():
+            if outcome.startswith("other"):
+                print(f"{case.describe()} -> {target}: {outcome}", file=sys.stderr, flush=True)
         if done % 100 == 0 or done == total:
             print(f"{done}/{total} cases, {time.perf_counter() - start:.0f} s",
                   file=sys.stderr, flush=True)

@@ -157,7 +157,8 @@ def _serve(conn, root: str) -> None:
 def fuzz(n: int, seed: int, root: Path, workers: int = 1,
          progress=None) -> list[tuple[Case, dict[str, str]]]:
     """Run ``n`` cases on ``workers`` fork servers (1 or 2); returns each case with its
-    outcome per target, in case order. ``progress(done, n)`` is called after each case."""
+    outcome per target, in case order. ``progress(done, n, case, outcomes)`` is called
+    after each case."""
     ctx = multiprocessing.get_context("spawn")
     servers = []
     for _ in range(max(1, min(workers, 2))):
@@ -179,7 +180,7 @@ def fuzz(n: int, seed: int, root: Path, workers: int = 1,
                 case = busy.pop(conn)
                 out[case.index] = (case, conn.recv())
                 if progress is not None:
-                    progress(len(out), n)
+                    progress(len(out), n, *out[case.index])
                 _send(conn, next(cases, None), busy)
     finally:
         for proc, conn in servers:
