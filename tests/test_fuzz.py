@@ -12,7 +12,10 @@ prints the table (and JSON).
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -36,3 +39,20 @@ def test_fuzzed_scenarios_give_a_clean_error_or_a_finite_run(tmp_path):
     assert not bad, f"{len(bad)} outcomes break the contract:\n" + "\n".join(bad[:30])
     counts = Counter(o[t].split(":")[0] for _, o in results for t in TARGETS)
     assert counts["error"] > 0 and counts["valid"] > 0, counts  # the cases span both
+
+
+def test_the_fuzz_script_prints_the_table_and_writes_json(tmp_path):
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz.py"
+    out = tmp_path / "fuzz.json"
+    proc = subprocess.run([sys.executable, str(script), "--cases", "6", "--workers", "1",
+                           "--json", str(out), "--markdown", str(tmp_path / "fuzz.md")],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "NUMBA_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    assert data["cases"] == 6 and data["broken"] == []
+    for target in TARGETS:
+        c = data["counts"][target]
+        assert c["tried"] == 6 == c["error"] + c["valid"] + c["other"] and c["other"] == 0
+        assert f"| {target} | 6 | {c['error']} | {c['valid']} | 0 |" in proc.stdout
+    assert (tmp_path / "fuzz.md").read_text().strip() in proc.stdout
