@@ -189,6 +189,8 @@ def test_dashboard_runs_an_uploaded_scenario_and_shows_errors_of_a_bad_one(brows
         upload.set_input_files(str(example))
         page.get_by_text("传媒投放 #0 · 第24月").wait_for(timeout=60_000)  # its own event
         expect(error).to_have_count(0)
+        # the previous scenario's widgets may linger until the rerun ends
+        expect(page.locator('[data-testid="stSlider"]').filter(has_text="期数")).to_have_count(1)
         periods = _slider(page, "期数")
         periods.focus()
         periods.press("Home")
