@@ -30,11 +30,13 @@ FACTOR = 2.0
 
 
 def measured_peak(sc) -> float:
-    """Peak traced bytes of a run of ``sc``, after a small run in the same storage (so
-    that compiling its kernels is not counted)."""
+    """Peak traced bytes of a run of ``sc``, after a small run with the same storage,
+    network kind and price rule (so that compiling its kernels is not counted)."""
     premia.api.simulate(make_scenario("minimal", {
         "scenario.periods": 1, "scenario.consumers": 50,
-        "consumers.precision": sc.consumers.precision}), seed=1)
+        "consumers.precision": sc.consumers.precision,
+        "consumers.network": sc.consumers.network,
+        "scenario.pricing": sc.scenario.pricing}), seed=1)
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
