@@ -18,6 +18,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MARKER = re.compile(r"<!-- fit:(?P<name>[\w.-]+) -->\n.*?<!-- /fit:(?P=name) -->", re.S)
@@ -54,6 +55,17 @@ def fit_block(table: pd.DataFrame) -> list[str]:
     return rows
 
 
+def objective_slope(fit: dict) -> np.ndarray:
+    """``2 G'W g`` times a tenth of each parameter's range: how the objective
+    ``g'Wg`` changes when a parameter moves by a tenth of its range (from the stored
+    Jacobian; the first-order condition of the fit is that it is zero)."""
+    jac = np.array(fit["jacobian"], float)
+    gap = np.array(fit["model"], float) - np.array(fit["data"], float)
+    w = 1.0 / np.array(fit["data_se"], float) ** 2
+    span = np.array([p["high"] - p["low"] for p in fit["params"]], float)
+    return 2.0 * (jac.T @ (w * gap)) * span * 0.1
+
+
 def fit_markdown(folder: str | Path) -> str:
     """The Markdown block of one fit folder (without the markers)."""
     d = Path(folder)
@@ -77,6 +89,9 @@ def fit_markdown(folder: str | Path) -> str:
         f"Singular values of W½G (parameters in units of their ranges): "
         f"{', '.join(_g(s, 3) for s in sv)}.",
     ]
+    lines.append(f"Slope of the objective at the estimates, per tenth of each range: "
+                 f"{', '.join(_g(x, 3) for x in objective_slope(fit))} (near 0 at an "
+                 f"interior minimum, where J applies).")
     if fit.get("left_out"):
         lines.append(f"Left out (not produced at the estimates): {', '.join(fit['left_out'])}.")
     return "\n".join(lines)
