@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from premia.calibration.smm import inference
-from premia.calibration.summary import blocks, fit_markdown
+from premia.calibration.summary import CHECK, blocks, check_markdown, fit_markdown
 from premia.catalog import resolve
 from premia.loading import load_scenario
 
@@ -112,3 +112,26 @@ def test_parameter_no_moment_responds_to_has_no_standard_error():
     se = np.sqrt(np.diag(full["cov"]))
     assert np.isnan(se[2]) and np.all(np.isnan(full["sensitivity"][2]))
     np.testing.assert_allclose(full["cov"][:2, :2], reduced["cov"], rtol=1e-9)
+
+
+def test_check_records_the_scenario_files_it_ran(tmp_path):
+    """``premia check --scenario NAME=FILE`` says in its JSON which files it ran."""
+    from premia.cli.checks import run_check
+
+    calibrated = CALIBRATED / "overcapacity" / "calibrated.toml"
+    out = tmp_path / "check.json"
+    run_check(["C1"], seeds=2, workers=1, json_path=out, periods=24, placebo=False,
+              scenarios=[f"overcapacity={calibrated}"])
+    meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
+    assert meta["scenarios"] == {"overcapacity": str(calibrated)}
+
+
+def test_docs_check_block_is_generated_from_the_two_checks():
+    block = blocks(DOC.read_text(encoding="utf-8"))[CHECK]
+    calibrated = ROOT / "docs" / "check-calibrated.json"
+    assert block == check_markdown(calibrated, CALIBRATED / "check-defaults.json")
+    meta = json.loads(calibrated.read_text(encoding="utf-8"))["meta"]
+    assert set(meta["scenarios"]) == {"tech-cycles", "overcapacity"}
+    assert meta["seeds"] == 5
+    for name, file in meta["scenarios"].items():
+        assert (ROOT / file) == CALIBRATED / name / "calibrated.toml"

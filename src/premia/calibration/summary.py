@@ -7,7 +7,10 @@ identification summary. docs/calibration.md carries each block between the marke
 ``<!-- fit:NAME -->`` and ``<!-- /fit:NAME -->``; :func:`update_markdown` rewrites them
 from the folders, so the page is generated from the fit's output files::
 
-    python -m premia.calibration.summary docs/calibration.md data/calibrated/tech-cycles
+    python -m premia.calibration.summary docs/calibration.md data/calibrated/tech-cycles \\
+        docs/check-calibrated.json data/calibrated/check-defaults.json
+
+(the two JSON files, calibrated then shipped, fill the ``check-calibrated`` block).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 MARKER = re.compile(r"<!-- fit:(?P<name>[\w.-]+) -->\n.*?<!-- /fit:(?P=name) -->", re.S)
+CHECK = "check-calibrated"  # the block name of the claims table
 
 
 def _g(x: float, digits: int = 4) -> str:
@@ -97,14 +101,41 @@ def fit_markdown(folder: str | Path) -> str:
     return "\n".join(lines)
 
 
-def update_markdown(page: str | Path, folders: list[str | Path]) -> str:
+def _verdict(crit: dict) -> str:
+    lo, hi = crit["ci"]
+    return f"{_g(crit['effect'], 3)} [{_g(lo, 3)}, {_g(hi, 3)}] {crit['verdict']}"
+
+
+def check_markdown(calibrated: str | Path, shipped: str | Path) -> str:
+    """The criteria of two ``premia check --json`` files side by side (shipped values,
+    calibrated values): effect, 95% interval and verdict of each."""
+    docs = [json.loads(Path(f).read_text(encoding="utf-8")) for f in (shipped, calibrated)]
+    found = [{(c["id"], k["name"]): k for c in d["claims"] for k in c["criteria"]}
+             for d in docs]
+    verdicts = [{c["id"]: c["verdict"] for c in d["claims"]} for d in docs]
+    rows = ["| claim | criterion | shipped values | calibrated values |", "|---|---|---|---|"]
+    for key, crit in found[1].items():
+        if key in found[0]:
+            rows.append(f"| {key[0]} | {key[1]} | {_verdict(found[0][key])} | "
+                        f"{_verdict(crit)} |")
+    rows.append("| | **claim** | " + ", ".join(f"{c} {v}" for c, v in verdicts[0].items())
+                + " | " + ", ".join(f"{c} {v}" for c, v in verdicts[1].items()) + " |")
+    return "\n".join(rows)
+
+
+def update_markdown(page: str | Path, folders: list[str | Path],
+                    check: tuple[str | Path, str | Path] | None = None) -> str:
     """Rewrite the ``<!-- fit:NAME -->`` blocks of ``page`` from the fit folders
-    (``NAME`` is a folder's name); returns the new text (written in place)."""
+    (``NAME`` is a folder's name) and the ``check-calibrated`` block from ``check``
+    (the calibrated and the shipped ``premia check --json`` files); returns the new text
+    (written in place)."""
     from premia.report.page import write_atomic
 
     path = Path(page)
     text = path.read_text(encoding="utf-8")
-    blocks = {Path(f).name: fit_markdown(f) for f in folders}
+    blocks = {Path(f).name: fit_markdown(f) for f in folders if (Path(f) / "fit.json").is_file()}
+    if check is not None:
+        blocks[CHECK] = check_markdown(*check)
 
     def _sub(m: re.Match[str]) -> str:
         name = m.group("name")
@@ -127,4 +158,6 @@ def blocks(text: str) -> dict[str, str]:
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintenance entry point
-    update_markdown(sys.argv[1], sys.argv[2:])
+    _jsons = [a for a in sys.argv[2:] if a.endswith(".json")]
+    update_markdown(sys.argv[1], [a for a in sys.argv[2:] if not a.endswith(".json")],
+                    (_jsons[0], _jsons[1]) if len(_jsons) == 2 else None)
