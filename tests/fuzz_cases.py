@@ -42,6 +42,16 @@ EVENT_FIELDS = {"category": [*WORDS[30:33], "nowhere"], "into": WORDS[30:33],
                 "until": [0, 5, 30, 2401]}
 EVENT_KINDS = ["modernize", "merge_markets", "media", "heritage", "creator", "subsidy",
                "patent", "shock", "bogus"]
+FORMULAS = ["", "1", "markup:goods@", "markup:nowhere@a", "bogus:goods@a", "markup:goods@zz",
+            "markup:embroidery@a - ", "min(markup:phones@a)", "abs(1, 2)", "__import__('os')",
+            "markup:phones@a ** 2", "markup:phones@a / 0", "(" * 300 + "markup:goods@a" +
+            ")" * 300, "-" * 1900 + "markup:goods@a", "markup:goods@a" + " + 1" * 490,
+            "abs(" * 200 + "markup:goods@a" + ")" * 200, "x" * 2001, "9" * 1999,
+            "markup:goods/coast@a", "gini:nowhere@a", "1e999 * markup:goods@a", "苗@a",
+            "markup:goods@a\n- 1", "poverty:guizhou@a - poverty:guizhou@b"]
+PATHS = ["scenario.periods", "scenario.consumers", "culture.miao.decay", "bogus.path",
+         "category.nowhere.fixed_cost", "event.0.at", "event.99.enabled", "", "a..b",
+         "region.guizhou.households", "consumers.network_degree", "firms.0.count"]
 
 
 @dataclass
@@ -157,6 +167,65 @@ def _mutate_tree(rng: random.Random, raw: dict[str, Any], steps: list[str]) -> N
             steps.append(f"add event {event}"[:120])
 
 
+def _question_value(rng: random.Random, key: Any, names: list[str]) -> Any:
+    """A value for a question's field: a formula, a name, a switch or anything at all."""
+    if key == "effect":
+        return rng.choice(FORMULAS)
+    if key in ("name", "variant", "id"):
+        return rng.choice([*names, "", "1x", "a b", "x" * 41, "nowhere", 5])
+    if key in ("variants", "equal_spending", "budgets"):
+        return rng.choice([[], [*names, *names], ["nowhere"], [rng.choice(PATHS)], "a", [1]])
+    if key in ("enable", "disable"):
+        return rng.choice([[0], [1, 0], [99], [-1], [2**63], ["0"], 0])
+    if key in ("set", "scale"):
+        return {rng.choice(PATHS): rng.choice(NUMBERS + WORDS + [[1], {"x": 1}])}
+    if key == "scenario":
+        return rng.choice(["minimal", "nowhere", "../../etc/passwd", "/dev/zero", "", ".",
+                           "guizhou", "x" * 401])
+    if key == "direction":
+        return rng.choice(["<", ">", "=", ">=", "", 1])
+    if key == "event":
+        return rng.choice([[{"at": 1, "kind": "bogus"}], [{"at": 2, "kind": "shock",
+                                                            "category": "goods"}], [1], {}])
+    if key == "match_spending":
+        return rng.choice([{"variant": rng.choice(names or ["x"]), "budgets": []},
+                           {"variant": "nowhere", "budgets": [rng.choice(PATHS)]}, "x"])
+    return _value(rng, key, names)
+
+
+def _mutate_question(rng: random.Random, raw: dict[str, Any], steps: list[str]) -> None:
+    """Change one field of a ``[[question]]`` table (or of its variants, criteria or
+    placebo), drop or duplicate one of its parts, or add a question copied from another."""
+    questions = raw["question"]
+    q = rng.choice(questions)
+    if not isinstance(q, dict):
+        return
+    lists = [q[k] for k in ("variant", "criterion") if isinstance(q.get(k), list)]
+    variants = q["variant"] if isinstance(q.get("variant"), list) else []
+    names = [v.get("name") for v in variants if isinstance(v, dict)]
+    parts = [q, *[x for items in lists for x in items if isinstance(x, dict)]]
+    if isinstance(q.get("placebo"), dict):
+        parts.append(q["placebo"])
+    roll = rng.random()
+    if roll < 0.7:
+        part = rng.choice(parts)
+        key = rng.choice([*part, "set", "scale", "enable", "disable", "scenario", "event",
+                          "match_spending", "equal_spending", "variants"])
+        part[key] = _question_value(rng, key, names)
+        steps.append(f"question {q.get('id')}: {key} = {part[key]!r}"[:120])
+    elif roll < 0.85:
+        key = rng.choice(["variant", "criterion", "placebo", "id", "title"])
+        if isinstance(q.get(key), list) and q[key] and rng.random() < 0.5:
+            q[key].append(copy.deepcopy(rng.choice(q[key])))
+            steps.append(f"question {q.get('id')}: duplicate a {key}")
+        else:
+            q.pop(key, None)
+            steps.append(f"question {q.get('id')}: delete {key}")
+    else:
+        questions.append(copy.deepcopy(q))
+        steps.append(f"question {q.get('id')}: declared twice")
+
+
 def _damage_text(rng: random.Random, text: bytes, steps: list[str]) -> bytes:
     op = rng.choice(["cut", "garble", "nest", "digits", "header", "bytes"])
     steps.append(f"text: {op}")
@@ -201,7 +270,9 @@ def make_case(seed: int, index: int, scenarios: dict[str, dict[str, Any]]) -> Ca
     case = Case(index=index, base=name, text=b"")
     for _ in range(rng.choice([1, 1, 1, 2, 3])):
         kind = rng.random()
-        if kind < 0.75:
+        if kind < 0.2 and isinstance(raw.get("question"), list) and raw["question"]:
+            _mutate_question(rng, raw, case.steps)
+        elif kind < 0.75:
             _mutate_tree(rng, raw, case.steps)
         elif kind < 0.85 and not case.sets:
             _override(rng, raw, case)

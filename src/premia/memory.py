@@ -3,25 +3,34 @@
 The estimate follows the model's arrays (n consumers, K cultures, Z creators, h = half the
 network degree, F firm slots, T periods, G goods declared):
 
-- consumers: four per-consumer vectors (region, income, quality taste, price factor), the
-  ``n x K`` affinity, awareness and habit arrays, the ``n x Z`` following matrix and the
-  creators' potential audiences: ``32 n + 24 n K + 2 n Z`` bytes;
+- consumers: five per-consumer vectors (weight, region, income, quality taste, price
+  factor), the ``n x K`` affinity, awareness and habit arrays, the ``n x Z`` following
+  matrix and the creators' potential audiences: ``40 n + 24 n K + 2 n Z`` bytes in float64
+  storage (``consumers.precision = "float32"`` halves the taste, price-factor and
+  ``n x K`` arrays: ``32 n + 12 n K + 2 n Z``), and while they are built ``32 n + 16 n K``
+  more (the draws, and the float64 originals of float32 copies);
 - the social network: a CSR matrix of about ``2 n h`` non-zeros (8-byte values, 4-byte
-  indices), ``24 n h`` bytes kept, and about ``107 n h`` at the peak of its construction
+  indices), ``24 n h`` bytes kept, and about ``112 n h`` at the peak of its construction
   (ring, rewiring, symmetrised COO and its conversion), measured;
-- one period's temporaries: about six ``n x K`` arrays for the culture update, five
-  ``n x Z`` for following, ``16 n M`` uniforms in sampled demand (M markets), the demand
-  kernels' per-chunk sums, the copy of the pricing sample's consumers, and for a
-  Nash-priced market of ``G_c`` goods the per-chunk share Jacobians of the goods whose
-  capacity binds, at most ``8 G_c^2`` bytes for each 1,024 consumers priced on;
+- one period's temporaries, the largest of three steps that follow one another: the
+  culture update (about six ``n x K`` arrays, and five ``n x Z`` for following), Nash
+  pricing and sampled demand (``16 n M`` uniforms, M markets); plus the demand kernels'
+  per-chunk sums. Nash pricing on ``p`` consumers holds the copy of the pricing sample's
+  consumers, two markets' block buffers of the consumers' data (``8 (3 + 2 U + Z)``
+  bytes per consumer each, in float64 whatever the storage, U = min(K, 1 + regions)
+  the cultures a market's goods can refer to: its own and its sellers' home cultures)
+  and the culture columns copied into them (``16 p U``), and for a Nash-priced market
+  of ``G_c`` goods the per-chunk share Jacobians of the goods whose capacity binds, at
+  most ``8 G_c^2`` bytes for each 1,024 consumers priced on;
 - firm slots: ``F`` slots of one 8-byte value per per-firm array of the model;
-- the recorder: about 700 bytes per firm row (the declared firms each period, columns
+- the recorder: about 1,100 bytes per firm row (the declared firms each period, columns
   held as per-period arrays, concatenated, then turned into Arrow) and 10 kB per period
   for the small tables.
 
 The peak is the larger of set-up (consumers and the network under construction) and the
 run (consumers, network, temporaries and the recorder). ``tests/test_robust_memory.py``
-compares the estimate with the peak that :mod:`tracemalloc` measures (within a factor 2).
+checks that the estimate is an upper bound of the peak that :mod:`tracemalloc` measures,
+and within a factor 2 of it, in both storages.
 
 Entry can add firms beyond the declared ones (up to ``scenario.max_firms``), which the
 estimate does not foresee; it is a guard against runs that cannot fit, not a bound.
@@ -37,9 +46,9 @@ from premia.loading import ScenarioError
 from premia.model.state import Firms, pricing_rule
 from premia.scenario import Scenario
 
-NETWORK_BUILD = 107.0  # bytes per (consumer x half-degree) at the peak of construction
+NETWORK_BUILD = 112.0  # bytes per (consumer x half-degree) at the peak of construction
 NETWORK_KEPT = 24.0  # bytes per (consumer x half-degree) of the finished CSR matrix
-ROW_BYTES = 700.0  # recorder bytes per firm row (measured)
+ROW_BYTES = 1100.0  # recorder bytes per firm row (measured)
 PERIOD_BYTES = 10.0e3  # recorder bytes per period for the small tables (measured)
 CHUNK = 1024  # consumers per chunk in the demand and pricing kernels
 MARGIN = 256 << 20  # room for the interpreter, compiled code and I/O buffers
@@ -54,6 +63,7 @@ class Estimate:
     """Bytes a run needs, by part, and its peak."""
 
     consumers: float
+    building: float
     network_build: float
     network: float
     period: float
@@ -63,7 +73,7 @@ class Estimate:
     @property
     def setup(self) -> float:
         """Peak while the consumers and the network are built."""
-        return self.consumers + self.network_build
+        return self.consumers + max(self.building, self.network_build)
 
     @property
     def running(self) -> float:
@@ -91,7 +101,7 @@ def estimate(sc: Scenario) -> Estimate:
         >>> from premia.loading import load_scenario
         >>> sc = load_scenario(resolve("minimal"), {"scenario.consumers": 100_000})
         >>> round(estimate(sc).peak / 2**20)
-        67
+        70
     """
     n = float(sc.scenario.consumers)
     k, z = len(sc.culture), len(sc.creator)
@@ -101,27 +111,33 @@ def estimate(sc: Scenario) -> Estimate:
     markets = len(sc.category)
     sampled = 16.0 * n * markets if sc.scenario.demand == "sampled" else 0.0
     kernels = 48.0 * (n / CHUNK + 2) * max(goods, 1)
+    size = 4.0 if sc.consumers.precision == "float32" else 8.0
     return Estimate(
-        consumers=32.0 * n + 24.0 * n * k + 2.0 * n * z,
+        consumers=24.0 * n + 2.0 * size * n + 3.0 * size * n * k + 2.0 * n * z,
+        building=32.0 * n + 16.0 * n * k,
         network_build=NETWORK_BUILD * n * half + 9.0 * n * z,
         network=NETWORK_KEPT * n * half,
-        period=48.0 * n * k + 40.0 * n * z + sampled + kernels + _pricing(sc, k, z),
+        period=max(48.0 * n * k + 40.0 * n * z, sampled, _pricing(sc, k, z)) + kernels,
         firms=8.0 * len(Firms.__dataclass_fields__) * sc.scenario.max_firms,
         recorder=sc.scenario.periods * (ROW_BYTES * goods + PERIOD_BYTES),
     )
 
 
 def _pricing(sc: Scenario, k: int, z: int) -> float:
-    """Bytes of Nash pricing: the sample's consumers copied, and the per-chunk share
-    Jacobians of the largest Nash-priced market (declared goods)."""
+    """Bytes of Nash pricing: the sample's consumers copied, two markets' block buffers
+    (with the culture columns copied into them) and the per-chunk share Jacobians of the
+    largest Nash-priced market (declared goods)."""
     n = sc.scenario.consumers
     sample = sc.scenario.pricing_sample
     priced = sample if 0 < sample < n else n
     copied = (32.0 + 24.0 * k + z) * priced if priced < n else 0.0
     goods = [sum(g.count for g in sc.firms if g.category == c.id)
              for i, c in enumerate(sc.category) if pricing_rule(sc, i) == "nash"]
-    largest = max(goods, default=0)
-    return copied + 8.0 * (priced / CHUNK + 1) * largest**2
+    if not goods:
+        return 0.0
+    used = min(k, 1 + len(sc.region))  # a market's culture and its sellers' home cultures
+    buffers = 2.0 * 8.0 * (3 + 2 * used + z) * (priced + CHUNK) + 16.0 * used * priced
+    return copied + buffers + 8.0 * (priced / CHUNK + 1) * max(goods) ** 2
 
 
 def _meminfo(key: str) -> int | None:

@@ -103,8 +103,18 @@ def tally(claims: Sequence[Mapping[str, Any]], reruns: Mapping[str, Mapping[str,
 
 
 def _model(doc: Mapping[str, Any]) -> str:
-    versions = doc.get("meta", {}).get("versions", {})
-    return f"premia {versions.get('premia', '?')}" if versions else "premia"
+    """Which model and which parameters the verdicts come from."""
+    meta = doc.get("meta", {})
+    versions = meta.get("versions", {})
+    name = f"premia {versions.get('premia', '?')}" if versions else "premia"
+    changed = [f"`{k} = {v}`" for k, v in (meta.get("overrides") or {}).items()]
+    changed += [f"scenario `{k}` from `{v}`" for k, v in (meta.get("scenarios") or {}).items()]
+    if meta.get("periods"):
+        changed.append(f"{meta['periods']} months")
+    params = ("the shipped scenarios' own parameter values, as listed in "
+              "[calibration.md](calibration.md)" if not changed else
+              "the shipped scenarios with " + ", ".join(changed))
+    return f"{name}, {params}"
 
 
 INTRO = """# The essay's claims, checked

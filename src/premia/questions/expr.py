@@ -100,9 +100,11 @@ def parse_effect(text: str) -> Effect:
     source = REF.sub(placeholder, text)
     try:
         tree = ast.parse(source.strip(), mode="eval").body
+        _check(tree, text, len(refs))
     except SyntaxError as exc:
         raise ExpressionError(f"{text!r} is not a formula: {exc.msg}") from None
-    _check(tree, text, len(refs))
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"{text[:60]!r}...: the formula is nested too deeply") from None
     if not refs:
         raise ExpressionError(f"{text!r} uses no metric; write NAME:ARG@VARIANT, "
                               "e.g. markup:goods@baseline")
