@@ -205,3 +205,18 @@ def test_a_bound_good_of_a_multi_product_owner_carries_its_shadow_cost_to_its_si
     same = owner[:, None] == owner[None, :]
     foc = probs.sum(axis=0) + (same * jac).T @ (prices - cost - shadow)
     np.testing.assert_allclose(foc, 0.0, atol=1e-7 * probs.sum())
+
+
+def test_nearly_all_or_nothing_demand_still_clears_capacity():
+    """Twenty consumers and a wage that makes the only workshop's cost enormous: demand
+    falls from everyone to nobody within a few per cent of price, and an unguarded Newton
+    step jumped across the clearing price forever. The bracket finds it."""
+    sc = premia.load_scenario("minimal", overrides={
+        "firms.2.count": 1, "category.embroidery.capacity_cost": 0.0,
+        "category.embroidery.authenticity_loss": 0.0, "culture.miao.capital": 90.55,
+        "region.guizhou.wage": 872092.0, "scenario.periods": 1, "scenario.consumers": 20})
+    res = premia.simulate(sc, seed=1)
+    craft = res.firms[res.firms.category == "embroidery"]
+    assert len(craft) == 1
+    np.testing.assert_allclose(craft.demand, craft.capacity, rtol=1e-6)
+    assert np.all(craft.price > craft.unit_cost)

@@ -247,7 +247,7 @@ def nash_prices(offer: Offer, consumers, eta: float, costs: np.ndarray,
         if shadow is not None and limit is not None:
             solve.shadow[:] = np.where(free[lo:hi], shadow[lo:hi], 0.0)
             solve.bound[:] = solve.shadow > 0
-        prices[lo:hi], used = solve.run(prices[lo:hi], tol, max_iter, m)
+        prices[lo:hi], used = solve.solve(prices[lo:hi], tol, max_iter, m)
         if shadow is not None:
             shadow[lo:hi] = solve.shadow
         worst = max(worst, used)
@@ -268,6 +268,9 @@ class _MarketSolve:
         self.terms = MarketTerms(offer, consumers, eta, market)
         self.shadow = np.zeros(hi - lo)
         self.bound = np.zeros(hi - lo, np.bool_)
+        self.safeguard = False  # the bracketed second attempt (see run)
+        self.bracket_lo = np.zeros(hi - lo)  # prices known to leave excess demand
+        self.bracket_hi = np.full(hi - lo, np.inf)  # prices known to leave spare capacity
 
     def _call(self, margin):
         return self.terms(margin, self.members, self.group_start)
@@ -303,9 +306,11 @@ class _MarketSolve:
         step = np.linalg.lstsq(block, target, rcond=None)[0]
         # a near-singular block (every good bound, few buyers who leave) can ask for a
         # huge step: move at most a factor 2 per iteration, never below cost
-        clear = np.clip(p[candidates] + step,
-                        np.maximum(0.5 * p[candidates], self.cost[candidates]),
+        newton = p[candidates] + step
+        clear = np.clip(newton, np.maximum(0.5 * p[candidates], self.cost[candidates]),
                         2.0 * p[candidates])
+        if self.safeguard:
+            clear = self._bracketed(p, s, candidates, clear, clear != newton)
         bound = clear > nash[candidates]
         self.bound[:] = False
         self.bound[candidates[bound]] = True
@@ -316,6 +321,28 @@ class _MarketSolve:
         new[candidates[bound]] = clear[bound]
         return np.where(self.free, new, p)
 
+    def _bracketed(self, p: np.ndarray, s: np.ndarray, candidates: np.ndarray,
+                   clear: np.ndarray, clamped: np.ndarray) -> np.ndarray:
+        """Safeguard a clamped Newton step with a bracket of the clearing price.
+
+        Where demand exceeds capacity the price is a lower bound, where it falls short an
+        upper bound (an observation that contradicts the bracket, because other prices
+        moved, replaces it). A step that had to be clamped and leaves the bracket is
+        replaced by the bracket's midpoint (or, with no upper bound yet, by twice the
+        lower bound): demand that is nearly all or nothing (few buyers, a very steep
+        logit) makes Newton jump across the clearing price back and forth, and
+        bisection does not. Unclamped steps are Newton's own, so the bracket (stale
+        when other prices move) never decides the fixed point."""
+        at = p[candidates]
+        excess = self.scale * s[candidates] > self.capacity[candidates]
+        lo, hi = self.bracket_lo[candidates], self.bracket_hi[candidates]
+        lo = np.where(excess, at, np.where(lo >= at, 0.0, lo))
+        hi = np.where(excess, np.where(hi <= at, np.inf, hi), at)
+        self.bracket_lo[candidates], self.bracket_hi[candidates] = lo, hi
+        inside = ~clamped | ((clear > lo) & (clear < hi))
+        fallback = np.where(np.isfinite(hi), 0.5 * (lo + hi), 2.0 * lo)
+        return np.where(inside, clear, fallback)
+
     def _shadow_costs(self, p: np.ndarray, s: np.ndarray, lam: np.ndarray, t_free: np.ndarray,
                       block: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Shadow costs mu_B read off the candidates' first-order conditions at ``p``:
@@ -324,6 +351,27 @@ class _MarketSolve:
         owned = block * self.same_owner[np.ix_(candidates, candidates)]
         mu = np.linalg.lstsq(owned.T, residual, rcond=None)[0]
         return np.maximum(mu, 0.0)
+
+    def solve(self, p: np.ndarray, tol: float, max_iter: int,
+              market: int) -> tuple[np.ndarray, int]:
+        """The fixed point from ``p``; if plain iteration fails, a second attempt with
+        bracketed capacity steps, whose result must clear capacity to be accepted."""
+        try:
+            return self.run(p, tol, max_iter, market)
+        except PricingError:
+            if self.capacity is None:
+                raise
+        self.safeguard = True
+        self.shadow[:], self.bound[:] = 0.0, False
+        out, used = self.run(p, tol, max_iter, market)
+        self.offer.price[self.lo:self.hi] = out
+        sold = self.scale * self._call(out - self.cost - self.shadow)[0]
+        gap = np.where(self.bound, np.abs(sold / self.capacity - 1.0),
+                       np.maximum(sold / self.capacity - 1.0, 0.0))
+        if np.any(gap[self.free] > 1e-6):
+            raise PricingError(f"Nash prices did not converge in market {market}: the "
+                               "bracketed attempt ended off the capacity limits")
+        return out, max_iter + used
 
     def run(self, p: np.ndarray, tol: float, max_iter: int,
             market: int) -> tuple[np.ndarray, int]:
@@ -342,6 +390,8 @@ class _MarketSolve:
             direction = (new - p) / np.abs(new)
             reverses = float(np.dot(direction, last)) < 0.0
             weight = max(0.5 * weight, 1.0 / 64) if reverses else min(1.0, 2.0 * weight)
+            if it > max_iter // 10:  # a cycle that never reverses twice in a row
+                weight = min(weight, 0.5)
             last = direction
             p = p + weight * (new - p)
         raise PricingError(f"Nash prices did not converge in market {market} after "
