@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from premia import scenario
 from premia.dashboard import app_path, logic, streamlit_command
+from premia.dashboard import questions as dq
 from premia.dashboard.params import event_switches, field_bounds, key_params, size_bounds
 from premia.loading import ScenarioError
 
@@ -318,3 +319,101 @@ def test_dashboard_command_validates_its_files(tmp_path):
     assert "bad.toml" in done.stderr and "periods" in done.stderr
     cmd = streamlit_command("127.0.0.1", 8600, [EXAMPLE])
     assert cmd[cmd.index("--") + 1:] == ["--scenario", str(EXAMPLE)]
+
+
+# --- the scenario's questions: listed, described, checked over a few seeds ---------------
+
+def test_questions_of_an_upload_are_listed_and_described():
+    src = logic.upload_source("jingdezhen.toml", EXAMPLE.read_bytes())
+    found = dq.source_questions(src)
+    assert list(found) == ["media-vs-kilns"]
+    q = found["media-vs-kilns"]
+    rows = dq.variant_rows(q, "en")
+    assert [r["variant"] for r in rows] == ["nothing", "kilns", "media"]
+    assert rows[1]["changes"] == "event.1.enabled = true; event.1.paid_by = budget"
+    assert rows[2]["changes"] == "event.0.enabled = true; spends as kilns"
+    crit = dq.criterion_rows(q, "zh")
+    assert [c["criterion"] for c in crit] == ["income", "media_gain"]
+    assert crit[0]["formula"] == "income:jingdezhen@media - income:jingdezhen@kilns"
+    assert crit[0]["claimed"] == "大于 0" and "景德镇" in crit[0]["description"]
+    assert "culture_weight = 0.0" in dq.placebo_text(q, "en")
+    assert dq.last_start(q) == 24  # both interventions start at month 24
+    assert dq.check_sizes(q)["periods"] == (12, 96, 72)  # the long run after month 24
+    assert "month 24" in dq.early_warning(q, 36, "en")  # long run from month 18
+    assert dq.early_warning(q, 48, "en") is None
+    assert list(dq.source_questions(logic.shipped_source("guizhou"))) == ["C6", "C8"]
+    assert dq.source_questions(logic.shipped_source("minimal")) == {}
+
+
+def test_a_bad_question_in_an_upload_names_the_upload_not_its_copy():
+    text = EXAMPLE.read_text().replace("income:jingdezhen@kilns", "income:nowhere@kilns")
+    src = logic.upload_source("mine.toml", text.encode())
+    with pytest.raises(ScenarioError, match=r"^mine\.toml: question media-vs-kilns") as err:
+        dq.source_questions(src)
+    assert "no region 'nowhere'" in str(err.value) and "premia-uploads" not in str(err.value)
+    assert dq.question_file(src).read_bytes() == text.encode()  # a private copy, as sent
+
+
+def test_the_verdict_rows_follow_the_check_json():
+    result = {"verdict": "fails", "criteria": [
+        {"name": "gap", "effect": -2.0, "ci": [-3.0, -1.0], "verdict": "fails",
+         "direction": ">", "threshold": 0.0}],
+        "placebo": {"verdict": "inconclusive", "criteria": [
+            {"name": "gap", "effect": 0.5, "ci": [-1.0, 2.0], "verdict": "inconclusive",
+             "direction": ">", "threshold": 0.0}]}}
+    (row,) = dq.result_rows(result, "en")
+    assert row == {"criterion": "gap", "claimed": "above 0", "effect": "-2", "interval": "[-3, -1]",
+                   "verdict": "fails", "placebo_effect": "0.5",
+                   "placebo_verdict": "inconclusive"}
+    assert dq.verdict_line(result, "zh") == "结论：不成立 · 安慰剂：无定论"
+    result["verdict"] = "holds"
+    assert dq.verdict_line(result, "en").startswith("Verdict: holds")
+
+
+def _table_text(at: AppTest) -> str:
+    return "\n".join(tb.value.to_csv() for tb in at.table)
+
+
+def test_app_checks_a_question_of_an_uploaded_file():
+    at = _upload(_app(), "jingdezhen.toml", EXAMPLE.read_bytes())
+    key = "upload: jingdezhen.toml"
+    assert at.selectbox(key=f"{key}:question").value == "media-vs-kilns"
+    tables = _table_text(at)
+    assert "event.1.paid_by = budget" in tables and "与 kilns 支出相同" in tables
+    assert "income:jingdezhen@media - income:jingdezhen@kilns" in tables
+    assert any("culture_weight" in m.value for m in at.markdown)
+    prefix = f"{key}:media-vs-kilns"
+    at.number_input(key=f"{prefix}:q_seeds").set_value(2)
+    at.number_input(key=f"{prefix}:q_periods").set_value(36).run()
+    assert any("第 24 月" in w.value for w in at.warning)  # the long run starts too early
+    at.number_input(key=f"{prefix}:q_periods").set_value(48)
+    at.number_input(key=f"{prefix}:q_consumers").set_value(100)
+    at.button(key="check_question").click().run()
+    assert not at.exception and not at.error
+    assert not any("第 24 月" in w.value for w in at.warning)
+    verdicts = [*at.success, *at.warning]
+    assert any(v.value.startswith("结论：") and "安慰剂：" in v.value for v in verdicts)
+    assert any("2 个种子、48 个月、100 名消费者" in c.value for c in at.caption)
+    text = _table_text(at)
+    assert "media_gain" in text and "安慰剂结论" in text
+    assert at.get("plotly_chart")  # the effects with their intervals
+
+
+def test_app_says_when_a_scenario_asks_no_question():
+    at = _app()  # minimal declares none
+    assert any("[[question]]" in c.value for c in at.caption)
+    at.selectbox(key="scenario").set_value("guizhou").run()
+    assert at.selectbox(key="guizhou:question").options == ["C6: Media and creators beat "
+                                                            "modernization for a poor craft "
+                                                            "region", "C8: The constraint is "
+                                                            "packaging and promotion, not "
+                                                            "cultural resources"]
+
+
+@pytest.mark.parametrize("module", ["premia.dashboard.questions", "premia.questions.figure"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failed == 0

@@ -7,6 +7,7 @@ seconds; everything else runs as a reader would run it, in a copy of ``examples/
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,7 @@ SMALL = {
         'PHASE = {"x": "category.embroidery.authenticity_loss=0:1:2",\n'
         '         "y": "category.embroidery.culture_weight=0.2:1.6:2", "seeds": 2,'
         ' "periods": 24}\nWORKERS = 1'),
+    "03-own-question.ipynb": "SEEDS = 2\nPERIODS = 48\nCONSUMERS = 150\nWORKERS = 1",
     "04-calibration.ipynb": (
         'SIZE = {"scenario.periods": 36, "scenario.consumers": 200}\nMONTHS = 3\nSEEDS = 2\n'
         'SEARCH = {"samples": 2, "starts": 1, "max_evals": 4, "variance_runs": 3}'),
@@ -99,3 +101,28 @@ def test_calibration_notebook(examples):
     fit = json.loads((examples / "out" / "calibration" / "fit.json").read_text())
     assert fit["params"][0]["path"] == "category.goods.target_utilization"
     assert 0.6 <= fit["estimates"][0] <= 0.95 and fit["runs"] > 0
+
+
+def test_own_question_notebook(examples):
+    book = _run("03-own-question.ipynb", examples)
+    text = _outputs(book)
+    assert "ERROR" not in text
+    assert "['media-vs-kilns']" in text  # the file's questions, listed
+    assert "kilns mechanized, machines paid by the budget" in text  # its variants
+    assert "income:jingdezhen@media - income:jingdezhen@kilns" in text  # its criteria
+    assert "culture_weight = 0" in text  # its placebo
+    verdict = re.search(r"jingdezhen\.toml:media-vs-kilns: (\w+); placebo: (\w+) \(2 seeds\)",
+                        text)
+    assert verdict and {verdict[1], verdict[2]} <= {"holds", "fails", "inconclusive"}
+    assert "placebo_verdict" in text and "public spending over a run" in text
+    assert _figures(book) == 2  # the effects with their intervals, the incomes over time
+
+
+def test_the_notebook_extra_pins_jupyter_and_figure_export():
+    import tomllib
+
+    meta = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text())
+    extra = meta["project"]["optional-dependencies"]["notebook"]
+    names = {req.split("==")[0] for req in extra}
+    assert {"jupyterlab", "ipykernel", "nbclient", "kaleido"} <= names
+    assert all("==" in req for req in extra), extra  # pinned exactly

@@ -87,18 +87,28 @@ def test_save_refuses_non_finite_tables(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-NO_EQUILIBRIUM = {"culture.miao.capital": 90.55375795852243,
-                  "category.embroidery.authenticity_loss": 0.0,
-                  "region.guizhou.wage": 872092.0, "firms.2.count": 1,
-                  "category.embroidery.capacity_cost": 0.0, "scenario.periods": 1,
-                  "scenario.consumers": 20, "scenario.max_firms": 120}
+NO_EQUILIBRIUM = {"scenario.periods": 1, "scenario.consumers": 20}
 
 
-def test_nash_prices_that_do_not_converge_are_one_line_not_a_traceback(tmp_path):
-    """A valid scenario (found by the property tests) whose culture market has no Nash
-    prices the solver reaches: a clean error naming the market, exit 2, nothing saved."""
+def _never_settles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nash iteration that swings between half and twice the price forever (no shipped or
+    property-tested scenario is known to do this since the bracketed second attempt)."""
+    from premia.model import pricing
+
+    def swing(self, p):
+        self.flip = not getattr(self, "flip", False)
+        return np.where(self.free, p * (2.0 if self.flip else 0.5), p)
+
+    monkeypatch.setattr(pricing._MarketSolve, "update", swing)
+
+
+def test_nash_prices_that_do_not_converge_are_one_line_not_a_traceback(tmp_path,
+                                                                       monkeypatch):
+    """Nash prices the solver cannot reach: a clean error naming the market, exit 2,
+    nothing saved."""
+    _never_settles(monkeypatch)
     sc = premia.load_scenario("minimal", NO_EQUILIBRIUM)
-    with pytest.raises(premia.api.EquilibriumError, match="did not converge in market 2") as err:
+    with pytest.raises(premia.api.EquilibriumError, match="did not converge in market") as err:
         premia.api.simulate(sc, seed=1)
     assert "\n" not in str(err.value) and 'pricing = "adaptive"' in str(err.value)
     sets = [a for k, v in NO_EQUILIBRIUM.items() for a in ("--set", f"{k}={v}")]

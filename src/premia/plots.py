@@ -10,6 +10,7 @@ on Debian, ``apt-get install chromium``).
 - :func:`run_charts`: the charts of the dashboard and the run report (prices and costs,
   markups, the culture, the craft region), with one line per run;
 - :func:`sensitivity` and :func:`phase`: the figures of those analyses;
+- :func:`question`: a checked question's effects with their intervals and its placebo's;
 - :func:`save`: write any figure to ``.html``, ``.png``, ``.svg`` or ``.pdf``.
 
 Example:
@@ -126,6 +127,14 @@ def sensitivity(result: Any) -> go.Figure:
 def phase(result: Any) -> go.Figure:
     """The heatmap of a :func:`premia.phase` result."""
     return result.figure()
+
+
+def question(result: Any, lang: str = "en") -> go.Figure:
+    """The effects of a checked question (a ``ClaimResult`` or its JSON), each with its 95%
+    interval and its placebo's, against the claimed threshold."""
+    from premia.questions.figure import effects_figure
+
+    return effects_figure(result.to_json() if hasattr(result, "to_json") else result, lang)
 
 
 def save(fig: go.Figure, path: str | Path, *, width: int = 1100, height: int = 420,

@@ -2,13 +2,14 @@
 
 Scenario files given after ``--`` as ``--scenario FILE`` (``premia dashboard FILE``) are
 offered first in the scenario picker, besides the shipped scenarios and an uploaded file.
+Below the run, the scenario's ``[[question]]``s are listed and one can be checked.
 """
 
 import sys
 
 import streamlit as st
 
-from premia.dashboard import scenario_files, view
+from premia.dashboard import qview, scenario_files, view
 from premia.report.texts import t
 
 st.set_page_config(page_title="premia", layout="wide")
@@ -19,3 +20,4 @@ source, overrides, seed, pressed = view.sidebar_inputs(lang, scenario_files(sys.
 if pressed and source is not None:
     view.execute(source, overrides, seed, lang)
 view.results(lang, source.key if source is not None else None)
+qview.panel(lang, source)

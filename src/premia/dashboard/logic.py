@@ -40,11 +40,15 @@ class Source:
         key: a unique label, shown in the picker and used in the widgets' keys.
         raw: the parsed TOML (validated when loaded with overrides).
         origin: the file name used in error messages.
+        path: the file on disk (``None`` for an upload).
+        data: an upload's bytes (``None`` for a file on disk).
     """
 
     key: str
     raw: dict[str, Any] = field(hash=False, compare=False)
     origin: str
+    path: Path | None = None
+    data: bytes | None = field(default=None, hash=False, compare=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -67,7 +71,7 @@ def shipped_source(name: str) -> Source:
     """A shipped scenario as a :class:`Source`."""
     if name not in shipped():
         raise ScenarioError(f"{name}: no such shipped scenario (known: {', '.join(shipped())})")
-    return Source(name, read_toml(shipped()[name]), name)
+    return Source(name, read_toml(shipped()[name]), name, shipped()[name])
 
 
 def file_source(path: str | Path) -> Source:
@@ -75,7 +79,7 @@ def file_source(path: str | Path) -> Source:
     p = resolve(path)
     if p in shipped().values():
         return shipped_source(p.stem)
-    return Source(f"file: {p}", read_toml(p), str(p))
+    return Source(f"file: {p}", read_toml(p), str(p), p)
 
 
 def upload_source(name: str, data: bytes) -> Source:
@@ -86,7 +90,7 @@ def upload_source(name: str, data: bytes) -> Source:
         raise ScenarioError(f"{name}: not a text file (UTF-8 TOML expected)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{name}: not valid TOML: {exc}") from None
-    return Source(f"upload: {name}", raw, name)
+    return Source(f"upload: {name}", raw, name, None, data)
 
 
 def load(source: str | Source, overrides: Mapping[str, Any] | None = None) -> Scenario:

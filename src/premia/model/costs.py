@@ -33,18 +33,20 @@ def efficiency(firms: Firms, p: Params) -> np.ndarray:
     return np.exp(-exponent) * firms.cost_factor
 
 
-def materials_per_unit(firms: Firms, p: Params) -> np.ndarray:
-    """Non-labour cost per unit: [(1 - m) mat_hand + m mat_machine] exp(-lambda T) z."""
+def materials_per_unit(firms: Firms, p: Params, eff: np.ndarray | None = None) -> np.ndarray:
+    """Non-labour cost per unit: [(1 - m) mat_hand + m mat_machine] exp(-lambda T) z
+    (``eff``: :func:`efficiency`, if already computed)."""
     c = firms.category
     m = firms.modern_share
     base = (1.0 - m) * p.cat["hand_materials"][c] + m * p.cat["machine_materials"][c]
-    return base * efficiency(firms, p)
+    return base * (efficiency(firms, p) if eff is None else eff)
 
 
 def unit_cost(firms: Firms, p: Params) -> np.ndarray:
     """Unit production cost c_f = w_r L_f + materials per unit, for every slot."""
-    return (p.reg["wage"][firms.region] * labour_per_unit(firms, p)
-            + materials_per_unit(firms, p))
+    eff = efficiency(firms, p)
+    return (p.reg["wage"][firms.region] * labour_per_unit(firms, p, eff)
+            + materials_per_unit(firms, p, eff))
 
 
 def quality(firms: Firms, p: Params) -> np.ndarray:
@@ -88,12 +90,13 @@ def effective_cost(firms: Firms, p: Params) -> np.ndarray:
     return firms.unit_cost / (1.0 - delta) + p.reg["transport"][firms.region]
 
 
-def labour_per_unit(firms: Firms, p: Params) -> np.ndarray:
-    """Worker-months per unit produced, L_f: high for handwork, low for machine work."""
+def labour_per_unit(firms: Firms, p: Params, eff: np.ndarray | None = None) -> np.ndarray:
+    """Worker-months per unit produced, L_f: high for handwork, low for machine work
+    (``eff``: :func:`efficiency`, if already computed)."""
     c = firms.category
     m = firms.modern_share
     base = (1.0 - m) * p.cat["labour_hand"][c] + m * p.cat["labour_machine"][c]
-    return base * efficiency(firms, p)
+    return base * (efficiency(firms, p) if eff is None else eff)
 
 
 def refresh(firms: Firms, p: Params, uplift: np.ndarray, capital: np.ndarray) -> None:

@@ -25,8 +25,10 @@ revenue, which the cooperative's firms pay.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
+from premia.model.demand import use_threads
 from premia.model.network import neighbour_mean, small_world
 from premia.model.state import Consumers, State
 from premia.scenario import Scenario
@@ -87,13 +89,13 @@ class CultureDynamics:
         self.reach = self.media_reach(state)
         k = self.rates
         a, e = c.affinity, c.awareness
-        n_k = a.shape[1]
         means = neighbour_mean(self.W, np.hstack([a, e]))  # one sparse product for both
-        gain = k["learning"] * np.minimum(self.exposure(state), 1.0) + k["habit"] * c.bought
-        social = k["social"] * (means[:, :n_k] - a)
-        np.clip(a + gain * (1.0 - a) + social - k["decay"] * a, 0.0, 1.0, out=a)
-        hazard = np.minimum(k["bass_p"] + self.reach + k["bass_q"] * means[:, n_k:], 1.0)
-        np.clip(e + (1.0 - e) * hazard - k["awareness_decay"] * e, 0.0, 1.0, out=e)
+        x = (self.exposure(state) if state.creator_active.any()
+             else np.broadcast_to(self.reach, a.shape))
+        move = _move_parallel if use_threads(a.shape[0]) else _move_serial
+        move(a, e, c.bought, x, means, k["learning"], k["habit"], k["social"], k["decay"],
+             k["bass_p"] + self.reach, k["bass_q"], k["awareness_decay"],
+             a.dtype.type(1.0))
 
     def _follow(self, state: State, u: np.ndarray) -> None:
         c = state.consumers
@@ -132,3 +134,39 @@ class CultureDynamics:
             return np.zeros(0)
         active = state.creator_active
         return np.where(active, self.per_follower * self.followers(state), 0.0) + self.commission
+
+
+@nb.njit(cache=True, inline="always")
+def _move_one(a, e, bought, x, means, i, learning, habit, social, decay, base, bass_q,
+              forget, one):  # pragma: no cover - compiled
+    n_k = a.shape[1]
+    for k in range(n_k):
+        ai, ei = a[i, k], e[i, k]
+        gain = learning[k] * min(x[i, k], 1.0) + habit[k] * bought[i, k]
+        v = ai + gain * (one - ai) + social[k] * (means[i, k] - ai) - decay[k] * ai
+        a[i, k] = 0.0 if v < 0.0 else (1.0 if v > 1.0 else v)
+        hazard = min(base[k] + bass_q[k] * means[i, n_k + k], 1.0)
+        w = ei + (one - ei) * hazard - forget[k] * ei
+        e[i, k] = 0.0 if w < 0.0 else (1.0 if w > 1.0 else w)
+
+
+@nb.njit(cache=True, parallel=True)
+def _move_parallel(a, e, bought, x, means, learning, habit, social, decay, base, bass_q,
+                   forget, one):  # pragma: no cover - compiled
+    for i in nb.prange(a.shape[0]):
+        _move_one(a, e, bought, x, means, i, learning, habit, social, decay, base, bass_q,
+                  forget, one)
+
+
+@nb.njit(cache=True)
+def _move_serial(a, e, bought, x, means, learning, habit, social, decay, base, bass_q,
+                 forget, one):  # pragma: no cover - compiled
+    """Affinity and awareness of every consumer, one period on (the module's equations,
+    evaluated in the same order and precision as the NumPy expressions they replace):
+
+        a <- clip(a + g (1 - a) + chi (abar - a) - d a),  g = mu min(x, 1) + h b
+        e <- clip(e + (1 - e) min(p + r + q ebar, 1) - epsilon e)
+    """
+    for i in range(a.shape[0]):
+        _move_one(a, e, bought, x, means, i, learning, habit, social, decay, base, bass_q,
+                  forget, one)

@@ -41,7 +41,7 @@ def innovate(firms: Firms, markets: Markets, p: Params, period: int,
     u_in, u_im = rng.random(n), rng.random(n)
     c = firms.category
     draws = rng.beta(p.cat["innovation_a"][c], p.cat["innovation_b"][c])
-    active = firms.alive & (firms.rd_intensity > 0) & np.isin(p.kind[c], (1, 3))
+    active = firms.alive & (firms.rd_intensity > 0) & ((p.kind[c] == 1) | (p.kind[c] == 3))
     spend = firms.rd_spend
     scale = p.cat["rd_scale"][c]
     xi = p.cat["innovation_share"][c]

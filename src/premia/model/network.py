@@ -8,6 +8,7 @@ row-normalised, so ``W @ X`` is the neighbours' mean of X (one sparse product).
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import scipy.sparse as sp
 
@@ -49,5 +50,23 @@ def small_world(n: int, degree: int, rewiring: float,
 def neighbour_mean(W: sp.csr_matrix | None, values: np.ndarray) -> np.ndarray:
     """Neighbours' mean of ``values`` (consumers x columns); fully mixed when ``W`` is None."""
     if W is None:
-        return np.broadcast_to(values.mean(axis=0), values.shape)
+        mean = (column_means(values) if values.ndim == 2 and values.shape[1] > 1
+                and values.flags.c_contiguous else values.mean(axis=0))
+        return np.broadcast_to(mean, values.shape)
     return W @ values
+
+
+@nb.njit(cache=True)
+def column_means(values: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``values.mean(axis=0)`` of a C-ordered matrix with two or more columns, bit for bit:
+    NumPy adds such a matrix's rows one after another in the input's precision and divides
+    each column sum by the row count in float64."""
+    n, m = values.shape
+    total = np.zeros(m, values.dtype)
+    for i in range(n):
+        for j in range(m):
+            total[j] += values[i, j]
+    out = np.empty(m, values.dtype)
+    for j in range(m):
+        out[j] = np.float64(total[j]) / n
+    return out

@@ -92,16 +92,19 @@ class Recorder:
         rows: dict[str, list[float]] = defaultdict(list)
         for c in range(n_c):
             s = np.flatnonzero(traded & (f.category == c))
-            sales, rev = f.sales[s], f.revenue[s]
+            sales, rev, unit, profit = f.sales[s], f.revenue[s], f.unit_cost[s], f.profit[s]
+            price = f.price[s]
+            markup = price / unit - 1.0
             total_sales, total_rev = sales.sum(), rev.sum()
             total_demand = f.demand[s].sum()
             shares = sales / total_sales if total_sales > 0 else np.zeros(s.size)
-            rows["price_index"].append(_weighted(f.price[s], sales))
-            rows["cost_index"].append(_weighted(f.unit_cost[s], sales))
-            rows["mean_markup"].append(_weighted(f.price[s] / f.unit_cost[s] - 1.0, sales))
-            cost = float(np.dot(f.unit_cost[s], sales))
+            rows["price_index"].append(_weighted(price, sales))
+            rows["cost_index"].append(_weighted(unit, sales))
+            rows["mean_markup"].append(_weighted(markup, sales))
+            cost = float(np.dot(unit, sales))
             rows["gross_margin"].append((total_rev - cost) / total_rev if total_rev > 0 else 0.0)
-            rows["net_margin"].append(float(f.profit[s].sum() / total_rev) if total_rev > 0
+            total_profit = profit.sum()
+            rows["net_margin"].append(float(total_profit / total_rev) if total_rev > 0
                                       else 0.0)
             rows["firms_alive"].append(float(s.size))
             capacity = f.capacity[s].sum()
@@ -112,10 +115,9 @@ class Recorder:
             rows["sales"].append(float(total_sales))
             rows["demand"].append(float(total_demand))
             rows["revenue"].append(float(total_rev))
-            rows["profit"].append(float(f.profit[s].sum()))
+            rows["profit"].append(float(total_profit))
             rows["hhi"].append(float(np.sum(shares**2)))
-            rows["max_markup"].append(float((f.price[s] / f.unit_cost[s] - 1.0).max())
-                                      if s.size else 0.0)
+            rows["max_markup"].append(float(markup.max()) if s.size else 0.0)
         self._add("categories", period=np.full(n_c, st.period), category=self.category_ids,
                   market=self.category_ids[st.markets.market],
                   entrants=st.markets.entrants.copy(), exits=st.markets.exits.copy(),

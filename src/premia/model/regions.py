@@ -89,12 +89,14 @@ class Households:
         n_r = self.households.size
         alive = f.alive
         produced = f.sales / (1.0 - p.cat["defect_rate"][f.category])
-        labour = np.where(alive, labour_per_unit(f, p) * produced, 0.0)
+        eff = efficiency(f, p)
+        labour = np.where(alive, labour_per_unit(f, p, eff) * produced, 0.0)
         handmade = np.where(alive, (1.0 - f.modern_share) * p.cat["labour_hand"][f.category]
-                            * efficiency(f, p) * produced, 0.0)
+                            * eff * produced, 0.0)
         jobs = np.bincount(f.region, weights=labour, minlength=n_r)
         artisan = np.bincount(f.region, weights=handmade, minlength=n_r)
-        traditional = alive & np.isin(p.kind[f.category], (2, 3)) & (f.modern_share < 0.5)
+        kind = p.kind[f.category]
+        traditional = alive & ((kind == 2) | (kind == 3)) & (f.modern_share < 0.5)
         workshops = np.bincount(f.region, weights=traditional.astype(float), minlength=n_r)
         added = np.bincount(f.region, weights=np.where(alive, f.revenue - f.materials
                                                        - f.transport, 0.0), minlength=n_r)

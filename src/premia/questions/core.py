@@ -238,6 +238,7 @@ class Question:
             "source": self.source_name, "scenario": self.scenario_name,
             "variants": [{"name": v.name, "title": v.title, "scenario": str(v.source),
                           "overrides": dict(v.change.overrides), "scale": dict(v.change.scale),
+                          "events": [dict(e) for e in v.change.events],
                           "matches": v.match.variant if v.match else None}
                          for v in self.variants.values()],
             "criteria": [{"name": c.name, "description": c.description,
@@ -247,7 +248,9 @@ class Question:
             "placebo": None if self.placebo is None else {
                 "description": self.placebo.description,
                 "description_zh": self.placebo.description_zh,
-                "variants": list(self.placebo.variants)},
+                "variants": list(self.placebo.variants),
+                "overrides": dict(self.placebo.change.overrides),
+                "scale": dict(self.placebo.change.scale)},
             "equal_spending": list(self.equal_spending),
         }
 
