@@ -268,6 +268,7 @@ def inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray, gap: np.n
                                  float)
         except Exception:
             return nan
+    cov, bias = _unidentified(jac, cov, bias)
     df = m - k
     try:
         j_stat = j_statistic(jac, w, om_, gap) if df > 0 else math.nan
@@ -275,6 +276,24 @@ def inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray, gap: np.n
         j_stat = math.nan
     return {"cov": cov, "sensitivity": bias, "removal": removal, "j_stat": j_stat,
             "p_value": float(chi2.sf(j_stat, df)) if df > 0 else math.nan}
+
+
+def _unidentified(jac: np.ndarray, cov: np.ndarray, bias: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """NaN for the variance and sensitivities of a parameter no moment responds to.
+
+    A Jacobian column of zeros (the runs did not change at all when the parameter moved,
+    e.g. an entry cost above every entrant's valuation) makes ``G'WG`` singular; its
+    pseudo-inverse would report a standard error of 0, the opposite of the truth.
+    """
+    flat = np.all(jac == 0.0, axis=0)
+    if not flat.any():
+        return cov, bias
+    cov, bias = cov.copy(), bias.copy()
+    cov[flat, :] = math.nan
+    cov[:, flat] = math.nan
+    bias[flat, :] = math.nan
+    return cov, bias
 
 
 def usable_inference(jac: np.ndarray, data_se: np.ndarray, omega: np.ndarray,

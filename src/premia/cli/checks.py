@@ -157,7 +157,7 @@ def run_check(claims: list[str] | None, seeds: int, workers: int | None,
     total = len(questions) * seeds
     with progress_bar(f"checking {len(questions)} questions x {seeds} seeds", total) as adv:
         report = check(questions, seeds=seeds, workers=workers, overrides=overrides,
-                       periods=periods, placebo=placebo, executor=executor,
+                       periods=periods, placebo=placebo, executor=executor, scenarios=files,
                        progress=lambda done, total: adv(done))
     document = report.to_json()
     console.print(claims_table(report))
