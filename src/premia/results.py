@@ -138,7 +138,8 @@ def check_output_dir(path: str | Path) -> Path:
     return target
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (temporaries of dead writers may go)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -156,7 +157,7 @@ def clean_stale(target: Path) -> int:
         tag = p.name[len(target.name) + 2:]
         kind, _, rest = tag.partition("-")
         pid = rest.split("-")[0]
-        if kind in ("tmp", "old") and pid.isdigit() and not _alive(int(pid)):
+        if kind in ("tmp", "old") and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(p, ignore_errors=True)
             removed += 1
     return removed

@@ -48,7 +48,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from premia.experiments.integrity import RECORD, checksums, verify_files
-from premia.results import TABLES, OutputError, Results, check_output_file
+from premia.results import TABLES, OutputError, Results, check_output_file, process_alive
 
 RUNS = "runs"
 QUARANTINE = "quarantine"
@@ -173,7 +173,7 @@ class Store:
             parts = tmp.name.split("-")
             ours = (len(parts) == 4 and parts[0] in (".tmp", ".old") and len(parts[1]) == 16
                     and parts[2].isdigit())
-            if not ours or _alive(int(parts[2])):
+            if not ours or process_alive(int(parts[2])):
                 continue
             shutil.rmtree(tmp, ignore_errors=True)
             removed += 1
@@ -367,16 +367,6 @@ class Store:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def write_table_atomic(table: pa.Table, path: str | Path, fmt: str) -> Path:
