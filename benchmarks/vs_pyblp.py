@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import sys
 import time
 import warnings
@@ -377,4 +378,9 @@ def _cells(r: dict) -> list:
 
 
 if __name__ == "__main__":
+    if "OPENBLAS_NUM_THREADS" not in os.environ:
+        # pyblp's BLAS on all cores inflates its CPU time many-fold on a small machine;
+        # run again with one BLAS thread unless the caller chose a number
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+        os.execv(sys.executable, [sys.executable, *sys.argv])
     main()
