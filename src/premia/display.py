@@ -58,9 +58,7 @@ def run_summary(res: Any) -> str:
 
 def run_summary_html(res: Any) -> str:
     """A run's summary as a small HTML block (its Jupyter display)."""
-    head, *rest = run_lines(res)
-    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in rest)
-    return f"<div><b>{html.escape(head)}</b><ul>{items}</ul></div>"
+    return _html_block(run_lines(res))
 
 
 def store_lines(store: Any) -> list[str]:
@@ -95,6 +93,11 @@ def store_summary(store: Any) -> str:
 
 def store_summary_html(store: Any) -> str:
     """A store's summary as a small HTML block (its Jupyter display)."""
-    head, *rest = store_lines(store)
+    return _html_block(store_lines(store))
+
+
+def _html_block(lines: list[str]) -> str:
+    """The first line in bold over the others as a list."""
+    head, *rest = lines
     items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in rest)
     return f"<div><b>{html.escape(head)}</b><ul>{items}</ul></div>"
