@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import small
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import premia
 from premia.model.demand import choice_probabilities
@@ -112,3 +114,24 @@ def test_hybrid_goods_innovate_and_keep_their_meaning():
     assert (craft.meaning.min() > 0).all(), "and their goods still carry meaning"
     goods = res.firms[res.firms.category == "goods"]
     assert (goods.tech == 0).all() and (goods.rd_spend == 0).all(), "commodities never do R&D"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 10.0), st.integers(0, 3)), max_size=12),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 8)), min_size=1, max_size=10))
+def test_off_patent_best_reads_on_and_agrees_with_a_full_scan(steps, queries):
+    """The best off-patent technology equals a scan of every discovery, however the
+    discoveries arrive between queries and however the patent length changes."""
+    eco = Economy(small(), seed=1)
+    m = eco.state.markets
+    c = 1
+    found = m.discoveries[c]
+    period = 0
+    for (tech, gap), (advance, length) in zip(steps + [(0.0, 0)] * len(queries), queries,
+                                              strict=False):
+        period += advance
+        m.patent_length[c] = length
+        free = [t for t, born in found if born <= period - length]
+        assert off_patent_best(m, c, period) == (max(free) if free else -np.inf)
+        found.append((tech, period + gap))  # born now or later: read once off patent
+        found.sort(key=lambda d: d[1])

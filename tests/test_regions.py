@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import small
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import premia
-from premia.model.regions import gini, poverty_headcount
+from premia.model.regions import gini, gini_rows, poverty_headcount
 
 
 @pytest.mark.parametrize("incomes,expected", [
@@ -115,3 +118,12 @@ def test_value_added_per_worker_from_the_firms_table():
     table = res.regions.set_index(["period", "region"])
     np.testing.assert_allclose(table.jobs.loc[ours.index], g.jobs.sum(), rtol=1e-12)
     np.testing.assert_allclose(table.value_added_per_worker.loc[ours.index], ours, rtol=1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(0, 30)),
+              elements=st.floats(0.0, 1e6)))
+def test_gini_rows_is_gini_of_each_row(y):
+    """The regions' Gini in one pass equals the Gini of each region's households."""
+    expected = [gini(row) for row in y]
+    assert gini_rows(y) == pytest.approx(expected, abs=1e-12)

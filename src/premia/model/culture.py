@@ -61,6 +61,9 @@ class CultureDynamics:
                       for name in ("learning", "social", "habit", "decay", "bass_p", "bass_q",
                                    "awareness_decay", "media_efficiency")}
         self.reach = np.zeros(len(sc.culture))
+        #: every rate is zero: without media or creators, affinity and awareness stay put
+        self.still = not any(self.rates[name].any() for name in self.rates
+                             if name != "media_efficiency")
         self.commission = np.zeros(len(sc.creator))
         self.coop_sales = np.zeros(len(sc.creator))
 
@@ -87,6 +90,8 @@ class CultureDynamics:
         if not self.cultures:
             return
         self.reach = self.media_reach(state)
+        if self.still and not self.reach.any() and not state.creator_active.any():
+            return  # the update below would return every a_ik and e_ik unchanged
         k = self.rates
         a, e = c.affinity, c.awareness
         means = neighbour_mean(self.W, np.hstack([a, e]))  # one sparse product for both

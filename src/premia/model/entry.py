@@ -80,9 +80,12 @@ def entry_value(state: State, p: Params) -> tuple[np.ndarray, np.ndarray, np.nda
     return worth - (1.0 - m.entry_subsidy) * sunk, scale, size
 
 
-def entrant_counts(state: State, p: Params, rng: np.random.Generator) -> np.ndarray:
-    """Number of entrants per category this period (Poisson with rate lambda_c)."""
-    value, scale, _ = entry_value(state, p)
+def entrant_counts(state: State, p: Params, rng: np.random.Generator,
+                   valued: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                   ) -> np.ndarray:
+    """Number of entrants per category this period (Poisson with rate lambda_c);
+    ``valued`` is :func:`entry_value`'s result when the caller has it."""
+    value, scale, _ = entry_value(state, p) if valued is None else valued
     z = np.clip(-value / (p.cat["entry_spread"] * scale), -700.0, 700.0)
     return rng.poisson(p.cat["entry_rate"] / (1.0 + np.exp(z)))
 
@@ -101,10 +104,13 @@ def enter_firms(state: State, p: Params, rng: np.random.Generator, budget: Publi
         home_regions: per category, the home region of its culture (-1 if none).
         other_regions: per category, the regions an entrant may come from.
     """
-    counts = entrant_counts(state, p, rng)
-    _, _, size = entry_value(state, p)
     f, m = state.firms, state.markets
     m.entrants[:] = 0
+    if not p.cat["entry_rate"].any():
+        return 0  # Poisson draws with rate 0 are 0 and take nothing from the stream
+    valued = entry_value(state, p)
+    counts = entrant_counts(state, p, rng, valued)
+    size = valued[2]
     entered = 0
     for c in range(counts.shape[0]):
         for _ in range(int(counts[c])):

@@ -21,10 +21,23 @@ from premia.model.state import Firms, Markets, Params
 
 
 def off_patent_best(markets: Markets, category: int, period: int) -> float:
-    """The best technology of ``category`` whose patent has run out by ``period``."""
-    length = markets.patent_length[category]
-    free = [t for t, born in markets.discoveries[category] if born <= period - length]
-    return max(free) if free else -np.inf
+    """The best technology of ``category`` whose patent has run out by ``period``.
+
+    Discoveries are listed in the order they were made, so the ones off patent by a cutoff
+    period are a prefix of the list: the prefix read so far and its best are kept, and a
+    later call reads on from there (from the start again if the cutoff moved back, as when
+    an event lengthens patents).
+    """
+    cutoff = period - int(markets.patent_length[category])
+    found = markets.discoveries[category]
+    read, best, last = markets.off_patent.get(category, (0, -np.inf, cutoff))
+    if cutoff < last:
+        read, best = 0, -np.inf
+    while read < len(found) and found[read][1] <= cutoff:
+        best = max(best, found[read][0])
+        read += 1
+    markets.off_patent[category] = (read, best, cutoff)
+    return best
 
 
 def innovate(firms: Firms, markets: Markets, p: Params, period: int,

@@ -1,4 +1,10 @@
-"""Collects one row per entity and period into column lists, then Arrow tables."""
+"""Collects one row per entity and period into column lists, then Arrow tables.
+
+Per period only what the state will not hold later is copied (the traded firms' columns,
+the cultures' means, the regions' incomes, the creators); the ``categories`` table, being
+sums over the firm rows, is computed once at the end for every period together, and id
+columns are stored as integer codes and mapped to their strings once.
+"""
 
 from __future__ import annotations
 
@@ -25,13 +31,6 @@ EMPTY_SCHEMAS = {
 }
 
 
-def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
-    total = weights.sum()
-    if total > 0:
-        return float(np.dot(values, weights) / total)
-    return float(values.mean()) if values.size else 0.0
-
-
 class Recorder:
     """Accumulates the ``firms``, ``categories``, ``cultures``, ``regions`` and ``creators``
     tables period by period."""
@@ -55,7 +54,11 @@ class Recorder:
     def record(self, st: State, traded: np.ndarray, incomes: RegionIncomes, culture) -> None:
         """Record period ``st.period``; ``traded`` marks the firms that were in the market."""
         self._firms(st, traded)
-        self._categories(st, traded)
+        n_c = self.category_ids.size
+        self._add("categories", period=np.full(n_c, st.period), category=np.arange(n_c),
+                  market=st.markets.market.copy(), entrants=st.markets.entrants.copy(),
+                  exits=st.markets.exits.copy(),
+                  consumer_surplus=st.consumer_surplus[:n_c].astype(np.float64))
         self._cultures(st, culture)
         n_r = self.region_ids.size
         self._add("regions", period=np.full(n_r, st.period), region=self.region_ids,
@@ -71,8 +74,7 @@ class Recorder:
         s = np.flatnonzero(traded)
         self._add(
             "firms", period=np.full(s.size, st.period), firm=f.firm_id[s],
-            category=self.category_ids[f.category[s]], kind=self.kinds[f.category[s]],
-            region=self.region_ids[f.region[s]],
+            category=f.category[s], region=f.region[s],
             alive=f.alive[s], price=f.price[s], unit_cost=f.unit_cost[s],
             effective_cost=f.effective_cost[s], markup=f.price[s] / f.unit_cost[s] - 1.0,
             demand=f.demand[s], sales=f.sales[s], revenue=f.revenue[s], profit=f.profit[s],
@@ -86,44 +88,54 @@ class Recorder:
             capacity_rent=f.capacity_rent[s], cooperative=f.coop[s],
         )
 
-    def _categories(self, st: State, traded: np.ndarray) -> None:
-        f = st.firms
+    def _categories(self, firms: dict[str, np.ndarray], per_period: dict[str, np.ndarray]
+                    ) -> dict[str, np.ndarray]:
+        """The categories table of every period from the traded firms' rows.
+
+        Per period and category: sales-weighted price, unit cost and markup (plain means
+        when nothing sold), gross and net margins on revenue, firms, capacity over demand,
+        utilisation, totals, the Herfindahl index of sales and the largest markup.
+        """
         n_c = self.category_ids.size
-        rows: dict[str, list[float]] = defaultdict(list)
-        for c in range(n_c):
-            s = np.flatnonzero(traded & (f.category == c))
-            sales, rev, unit, profit = f.sales[s], f.revenue[s], f.unit_cost[s], f.profit[s]
-            price = f.price[s]
-            markup = price / unit - 1.0
-            total_sales, total_rev = sales.sum(), rev.sum()
-            total_demand = f.demand[s].sum()
-            shares = sales / total_sales if total_sales > 0 else np.zeros(s.size)
-            rows["price_index"].append(_weighted(price, sales))
-            rows["cost_index"].append(_weighted(unit, sales))
-            rows["mean_markup"].append(_weighted(markup, sales))
-            cost = float(np.dot(unit, sales))
-            rows["gross_margin"].append((total_rev - cost) / total_rev if total_rev > 0 else 0.0)
-            total_profit = profit.sum()
-            rows["net_margin"].append(float(total_profit / total_rev) if total_rev > 0
-                                      else 0.0)
-            rows["firms_alive"].append(float(s.size))
-            capacity = f.capacity[s].sum()
-            rows["overcapacity"].append(float(capacity / max(total_demand, 1e-9))
-                                        if s.size else 0.0)
-            rows["utilization"].append(float(total_sales / capacity) if capacity > 0 else 0.0)
-            rows["consumer_surplus"].append(float(st.consumer_surplus[c]))
-            rows["sales"].append(float(total_sales))
-            rows["demand"].append(float(total_demand))
-            rows["revenue"].append(float(total_rev))
-            rows["profit"].append(float(total_profit))
-            rows["hhi"].append(float(np.sum(shares**2)))
-            rows["max_markup"].append(float(markup.max()) if s.size else 0.0)
-        self._add("categories", period=np.full(n_c, st.period), category=self.category_ids,
-                  market=self.category_ids[st.markets.market],
-                  entrants=st.markets.entrants.copy(), exits=st.markets.exits.copy(),
-                  **{k: np.array(v) for k, v in rows.items()})
-        self.columns["categories"]["firms_alive"][-1] = (
-            self.columns["categories"]["firms_alive"][-1].astype(np.int64))
+        periods = per_period["period"]
+        first = int(periods[0]) if periods.size else 0
+        size = periods.size
+        key = (firms["period"] - first) * n_c + firms["category"]
+
+        def total(x: np.ndarray) -> np.ndarray:
+            return np.bincount(key, weights=x, minlength=size)
+
+        price, unit, sales = firms["price"], firms["unit_cost"], firms["sales"]
+        markup = price / unit - 1.0
+        count = np.bincount(key, minlength=size)
+        sold, rev, profit = total(sales), total(firms["revenue"]), total(firms["profit"])
+        demand, capacity = total(firms["demand"]), total(firms["capacity"])
+        has_sales = sold > 0
+        safe_sold = np.where(has_sales, sold, 1.0)
+        safe_count = np.maximum(count, 1)
+
+        def weighted(x: np.ndarray) -> np.ndarray:
+            return np.where(has_sales, total(x * sales) / safe_sold,
+                            np.where(count > 0, total(x) / safe_count, 0.0))
+
+        share = sales / safe_sold[key]
+        largest = np.full(size, -np.inf)
+        np.maximum.at(largest, key, markup)
+        safe_rev = np.where(rev > 0, rev, 1.0)
+        return {
+            "price_index": weighted(price), "cost_index": weighted(unit),
+            "mean_markup": weighted(markup),
+            "gross_margin": np.where(rev > 0, (rev - total(unit * sales)) / safe_rev, 0.0),
+            "net_margin": np.where(rev > 0, profit / safe_rev, 0.0),
+            "firms_alive": count.astype(np.int64),
+            "overcapacity": np.where(count > 0, capacity / np.maximum(demand, 1e-9), 0.0),
+            "utilization": np.where(capacity > 0, sold / np.where(capacity > 0, capacity, 1.0),
+                                    0.0),
+            "consumer_surplus": per_period["consumer_surplus"],
+            "sales": sold, "demand": demand, "revenue": rev, "profit": profit,
+            "hhi": np.where(has_sales, total(share**2), 0.0),
+            "max_markup": np.where(count > 0, largest, 0.0),
+        }
 
     def _cultures(self, st: State, culture) -> None:
         n_k = self.culture_ids.size
@@ -143,8 +155,21 @@ class Recorder:
     def tables(self) -> dict[str, pa.Table]:
         """The recorded tables; a table with no rows (no cultures, no creators) still has
         its columns."""
-        out: dict[str, pa.Table] = {}
-        for name, cols in self.columns.items():
-            out[name] = (pa.table({k: np.concatenate(v) for k, v in cols.items()}) if cols
-                         else EMPTY_SCHEMAS[name].empty_table())
-        return out
+        joined = {name: {k: np.concatenate(v) for k, v in cols.items()}
+                  for name, cols in self.columns.items() if cols}
+        firms = joined.get("firms")
+        if firms is not None:
+            per_period = joined["categories"]
+            derived = self._categories(firms, per_period)
+            codes = per_period["category"]
+            joined["categories"] = {
+                "period": per_period["period"], "category": self.category_ids[codes],
+                "market": self.category_ids[per_period["market"]],
+                "entrants": per_period["entrants"], "exits": per_period["exits"], **derived}
+            cat, region = firms.pop("category"), firms.pop("region")
+            head = {k: firms.pop(k) for k in ("period", "firm")}
+            joined["firms"] = {**head, "category": self.category_ids[cat],
+                               "kind": self.kinds[cat], "region": self.region_ids[region],
+                               **firms}
+        return {name: (pa.table(joined[name]) if name in joined
+                       else EMPTY_SCHEMAS[name].empty_table()) for name in self.columns}

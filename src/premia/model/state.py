@@ -133,6 +133,9 @@ class Markets:
     exits: np.ndarray
     entrant: dict[str, np.ndarray]
     discoveries: list[list[tuple[float, int]]] = field(default_factory=list)
+    #: per category, how far :func:`~premia.model.innovation.off_patent_best` has read
+    #: the discoveries: (entries read, best among them, the cutoff period they were read to)
+    off_patent: dict[int, tuple[int, float, int]] = field(default_factory=dict)
 
 
 @dataclass
