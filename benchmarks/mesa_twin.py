@@ -9,8 +9,9 @@ The core model is the part of premia that an agent-based modeller would write fi
 - firms as agents with premia's costs (labour x the region's wage + materials), adaptive
   prices p <- max(c, p exp(psi (u - u*))) in every category, accounts, and
   innovation/imitation (technology);
-- static culture (affinity and awareness do not move), no entry, exit or capacity growth,
-  identical firms within a declared group (no heterogeneity draws), no dividends.
+- static culture (affinity and awareness do not move), no entry, exit or capacity growth
+  (premia's ``max_firms`` is the declared firms: no free slots for entrants), identical
+  firms within a declared group (no heterogeneity draws), no dividends.
 
 The twin is pinned to these rules: premia's Nash pricing with capacity, entry that pays
 its way and the public budget are not in it, and :func:`core_scenario` switches them off.
@@ -66,6 +67,9 @@ def core_scenario(consumers: int, periods: int, demand: str = "sampled",
         group["heterogeneity"] = 0.0
         if not innovation:
             group["rd_intensity"] = 0.0
+    # without entry no slot is ever filled: premia holds the declared firms only, as the
+    # twin holds one agent per firm
+    raw["scenario"]["max_firms"] = sum(group["count"] for group in raw["firms"])
     return validate_raw(raw, "core")
 
 

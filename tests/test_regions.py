@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import premia
-from premia.model.regions import gini, gini_rows, poverty_headcount
+from premia.model.regions import (
+    gini,
+    household_incomes,
+    poverty_headcount,
+    sorted_income_figures,
+)
 
 
 @pytest.mark.parametrize("incomes,expected", [
@@ -121,9 +126,20 @@ def test_value_added_per_worker_from_the_firms_table():
 
 
 @settings(max_examples=50, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(0, 30)),
-              elements=st.floats(0.0, 1e6)))
-def test_gini_rows_is_gini_of_each_row(y):
-    """The regions' Gini in one pass equals the Gini of each region's households."""
-    expected = [gini(row) for row in y]
-    assert gini_rows(y) == pytest.approx(expected, abs=1e-12)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 30)),
+              elements=st.floats(0.0, 1e6)), st.floats(0.0, 1e6))
+def test_sorted_income_figures_match_gini_poverty_and_mean(y, line):
+    """The regions' mean, poverty headcount and Gini in one compiled pass equal the
+    plain functions on each region's households."""
+    lines = np.full(y.shape[0], line)
+    mean, poor, gini_r = sorted_income_figures(np.sort(y, axis=1), lines)
+    assert gini_r == pytest.approx([gini(row) for row in y], abs=1e-12)
+    assert poor.tolist() == [poverty_headcount(row, line) for row in y]
+    assert mean == pytest.approx(y.mean(axis=1), rel=1e-12, abs=1e-9)
+
+
+def test_household_incomes_pay_the_wage_to_the_first_employed():
+    base = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    y = household_incomes(base, np.array([0.5, 0.0]), np.array([10.0, 20.0]),
+                          np.array([2, 0]))
+    assert y.tolist() == [[11.5, 12.5, 3.5], [4.0, 5.0, 6.0]]

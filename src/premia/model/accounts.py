@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from premia.model.costs import labour_per_unit
 from premia.model.state import Firms, Params
 
 
@@ -45,7 +44,7 @@ def settle(firms: Firms, p: Params) -> None:
     firms.revenue[:] = firms.price * firms.sales
     produced = firms.sales / (1.0 - p.cat["defect_rate"][c])
     production = firms.unit_cost * produced
-    wages = p.reg["wage"][firms.region] * labour_per_unit(firms, p) * produced
+    wages = p.reg["wage"][firms.region] * firms.labour * produced  # L_f from costs.refresh
     firms.wages[:] = np.where(alive, np.minimum(wages, production), 0.0)
     firms.materials[:] = np.where(alive, production - firms.wages, 0.0)
     firms.transport[:] = np.where(alive, p.reg["transport"][firms.region] * firms.sales, 0.0)

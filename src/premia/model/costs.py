@@ -100,8 +100,14 @@ def labour_per_unit(firms: Firms, p: Params, eff: np.ndarray | None = None) -> n
 
 
 def refresh(firms: Firms, p: Params, uplift: np.ndarray, capital: np.ndarray) -> None:
-    """Recompute every derived cost, quality and meaning array in place."""
-    firms.unit_cost[:] = unit_cost(firms, p)
+    """Recompute every derived cost, quality and meaning array in place (also the input
+    scale exp(-lambda T) z and the labour per unit L_f that the accounts and the regions
+    use later in the period)."""
+    eff = efficiency(firms, p)
+    firms.efficiency[:] = eff
+    firms.labour[:] = labour_per_unit(firms, p, eff)
+    firms.unit_cost[:] = (p.reg["wage"][firms.region] * firms.labour
+                          + materials_per_unit(firms, p, eff))
     firms.quality[:] = quality(firms, p)
     firms.authenticity[:] = authenticity(firms, p)
     firms.meaning[:] = meaning(firms, p, uplift, capital)

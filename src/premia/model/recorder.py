@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numba as nb
 import numpy as np
 import pyarrow as pa
 
@@ -31,6 +32,21 @@ EMPTY_SCHEMAS = {
 }
 
 
+#: The firms table's float columns after the ids: (column, Firms array; "" for the markup).
+FIRM_FLOATS = (
+    ("price", "price"), ("unit_cost", "unit_cost"), ("effective_cost", "effective_cost"),
+    ("markup", ""), ("demand", "demand"), ("sales", "sales"), ("revenue", "revenue"),
+    ("profit", "profit"), ("cash", "cash"), ("capacity", "capacity"),
+    ("utilization", "utilization"), ("tech", "tech"), ("modern_share", "modern_share"),
+    ("quality", "quality"), ("authenticity", "authenticity"),
+    ("interpretation_right", "interpretation_right"), ("meaning", "meaning"),
+    ("rd_spend", "rd_spend"), ("wages", "wages"), ("materials", "materials"),
+    ("transport", "transport"), ("fixed_cost", "fixed"), ("commission", "commission"),
+    ("dividends", "dividends"), ("investment", "investment"), ("injection", "injection"),
+    ("cost_factor", "cost_factor"), ("capacity_rent", "capacity_rent"),
+)
+
+
 class Recorder:
     """Accumulates the ``firms``, ``categories``, ``cultures``, ``regions`` and ``creators``
     tables period by period."""
@@ -42,6 +58,8 @@ class Recorder:
         self.culture_ids = np.array([k.id for k in sc.culture])
         self.creator_ids = np.array([z.id for z in sc.creator])
         self.thresholds = np.array([k.threshold for k in sc.culture])
+        self.firm_floats: list[np.ndarray] = []
+        self.float_rows: dict[str, int] = {}
         self.columns: dict[str, defaultdict[str, list[np.ndarray]]] = {
             name: defaultdict(list)
             for name in ("firms", "categories", "cultures", "regions", "creators")
@@ -70,23 +88,32 @@ class Recorder:
                       coop_sales=culture.coop_sales, income=culture.creator_income(st))
 
     def _firms(self, st: State, traded: np.ndarray) -> None:
+        """The traded firms' rows: their ids, then every float array in one gather."""
         f = st.firms
         s = np.flatnonzero(traded)
-        self._add(
-            "firms", period=np.full(s.size, st.period), firm=f.firm_id[s],
-            category=f.category[s], region=f.region[s],
-            alive=f.alive[s], price=f.price[s], unit_cost=f.unit_cost[s],
-            effective_cost=f.effective_cost[s], markup=f.price[s] / f.unit_cost[s] - 1.0,
-            demand=f.demand[s], sales=f.sales[s], revenue=f.revenue[s], profit=f.profit[s],
-            cash=f.cash[s], capacity=f.capacity[s], utilization=f.utilization[s],
-            tech=f.tech[s], modern_share=f.modern_share[s], quality=f.quality[s],
-            authenticity=f.authenticity[s], interpretation_right=f.interpretation_right[s],
-            meaning=f.meaning[s], rd_spend=f.rd_spend[s], wages=f.wages[s],
-            materials=f.materials[s], transport=f.transport[s], fixed_cost=f.fixed[s],
-            commission=f.commission[s], dividends=f.dividends[s], investment=f.investment[s],
-            injection=f.injection[s], cost_factor=f.cost_factor[s],
-            capacity_rent=f.capacity_rent[s], cooperative=f.coop[s],
-        )
+        self.float_rows = f.float_rows
+        self._add("firms", period=np.full(s.size, st.period), firm=f.firm_id[s],
+                  category=f.category[s], region=f.region[s], alive=f.alive[s],
+                  cooperative=f.coop[s])
+        self.firm_floats.append(f.floats[:, s])
+
+    def _firm_columns(self, ids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The firms table's columns, in order, from the ids and the gathered floats."""
+        rows = self.float_rows
+        block = (np.concatenate(self.firm_floats, axis=1) if self.firm_floats
+                 else np.zeros((len(rows), 0)))
+
+        def col(name: str) -> np.ndarray:
+            return block[rows[name]]
+
+        cat, region = ids["category"], ids["region"]
+        out = {"period": ids["period"], "firm": ids["firm"],
+               "category": self.category_ids[cat], "kind": self.kinds[cat],
+               "region": self.region_ids[region], "alive": ids["alive"]}
+        for name, source in FIRM_FLOATS:
+            out[name] = col(source) if source else col("price") / col("unit_cost") - 1.0
+        out["cooperative"] = ids["cooperative"]
+        return out
 
     def _categories(self, firms: dict[str, np.ndarray], per_period: dict[str, np.ndarray]
                     ) -> dict[str, np.ndarray]:
@@ -141,16 +168,12 @@ class Recorder:
         n_k = self.culture_ids.size
         if not n_k:
             return
-        a, e = st.consumers.affinity, st.consumers.awareness
-        w = st.consumers.weight
-
-        def mean(x: np.ndarray) -> np.ndarray:  # over the population, kept in [0, 1]
-            return np.clip(w @ x / w.sum(), 0.0, 1.0)
-
+        c = st.consumers
+        mean_affinity, accepting, aware = culture_means(c.weight, c.affinity, c.awareness,
+                                                        self.thresholds)
         self._add("cultures", period=np.full(n_k, st.period), culture=self.culture_ids,
-                  mean_affinity=mean(a), accepting_share=mean(a >= self.thresholds),
-                  aware_share=mean(e), media_reach=culture.reach.copy(),
-                  capital=st.capital.copy())
+                  mean_affinity=mean_affinity, accepting_share=accepting, aware_share=aware,
+                  media_reach=culture.reach.copy(), capital=st.capital.copy())
 
     def tables(self) -> dict[str, pa.Table]:
         """The recorded tables; a table with no rows (no cultures, no creators) still has
@@ -160,16 +183,34 @@ class Recorder:
         firms = joined.get("firms")
         if firms is not None:
             per_period = joined["categories"]
-            derived = self._categories(firms, per_period)
+            columns = self._firm_columns(firms)
+            derived = self._categories({**columns, "category": firms["category"]}, per_period)
             codes = per_period["category"]
             joined["categories"] = {
                 "period": per_period["period"], "category": self.category_ids[codes],
                 "market": self.category_ids[per_period["market"]],
                 "entrants": per_period["entrants"], "exits": per_period["exits"], **derived}
-            cat, region = firms.pop("category"), firms.pop("region")
-            head = {k: firms.pop(k) for k in ("period", "firm")}
-            joined["firms"] = {**head, "category": self.category_ids[cat],
-                               "kind": self.kinds[cat], "region": self.region_ids[region],
-                               **firms}
+            joined["firms"] = columns
         return {name: (pa.table(joined[name]) if name in joined
                        else EMPTY_SCHEMAS[name].empty_table()) for name in self.columns}
+
+
+@nb.njit(cache=True, error_model="numpy")
+def culture_means(weight, affinity, awareness, threshold):  # pragma: no cover - compiled
+    """Per culture k, over the population (consumer i standing for w_i people):
+    mean affinity, the accepting share (a_ik >= threshold_k) and the aware share
+    (mean e_ik), each sum_i w_i x_ik / sum_i w_i, kept in [0, 1]."""
+    n_k = affinity.shape[1]
+    a_sum, accept_sum, e_sum = np.zeros(n_k), np.zeros(n_k), np.zeros(n_k)
+    people = 0.0
+    for i in range(affinity.shape[0]):
+        w = weight[i]
+        people += w
+        for k in range(n_k):
+            a = affinity[i, k]
+            a_sum[k] += w * a
+            accept_sum[k] += w if a >= threshold[k] else 0.0
+            e_sum[k] += w * awareness[i, k]
+    return (np.minimum(np.maximum(a_sum / people, 0.0), 1.0),
+            np.minimum(np.maximum(accept_sum / people, 0.0), 1.0),
+            np.minimum(np.maximum(e_sum / people, 0.0), 1.0))

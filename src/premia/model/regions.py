@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
-from premia.model.costs import efficiency, labour_per_unit
 from premia.model.state import Params, State
 from premia.scenario import Scenario
 
@@ -53,23 +53,6 @@ def gini(x: np.ndarray) -> float:
 def poverty_headcount(incomes: np.ndarray, line: float) -> float:
     """Share of households whose income is below ``line``."""
     return float(np.mean(incomes < line)) if incomes.size else 0.0
-
-
-def gini_rows(y: np.ndarray) -> np.ndarray:
-    """:func:`gini` of each row of ``y`` (regions x households) in one pass.
-
-    Example:
-        >>> gini_rows(np.array([[1.0, 1.0], [0.0, 2.0]])).tolist()
-        [0.0, 0.5]
-    """
-    v = np.sort(y, axis=1)
-    n = v.shape[1]
-    total = v.sum(axis=1)
-    if n == 0:
-        return np.zeros(v.shape[0])
-    ranks = np.arange(1, n + 1)
-    value = 2.0 * (ranks * v).sum(axis=1) / (n * np.where(total > 0, total, 1.0)) - (n + 1.0) / n
-    return np.where(total > 0, np.clip(value, 0.0, 1.0), 0.0)
 
 
 @dataclass
@@ -106,8 +89,8 @@ class Households:
         n_r = self.households.size
         alive = f.alive
         produced = f.sales / (1.0 - p.cat["defect_rate"][f.category])
-        eff = efficiency(f, p)
-        labour = np.where(alive, labour_per_unit(f, p, eff) * produced, 0.0)
+        eff = f.efficiency  # both as costs.refresh set them this period
+        labour = np.where(alive, f.labour * produced, 0.0)
         handmade = np.where(alive, (1.0 - f.modern_share) * p.cat["labour_hand"][f.category]
                             * eff * produced, 0.0)
         jobs = np.bincount(f.region, weights=labour, minlength=n_r)
@@ -124,13 +107,12 @@ class Households:
         transfer = (dividends + creator) / self.households
         employed_share = np.minimum(jobs / self.households, 1.0)
         n_employed = np.floor(employed_share * HOUSEHOLD_SAMPLE + 0.5).astype(np.int64)
-        ranks = np.arange(HOUSEHOLD_SAMPLE)[None, :]
-        y = self.base + transfer[:, None] + np.where(ranks < n_employed[:, None],
-                                                     p.reg["wage"][:, None], 0.0)
+        y = np.sort(household_incomes(self.base, transfer, p.reg["wage"], n_employed), axis=1)
+        mean, poor, gini_r = sorted_income_figures(y, p.reg["poverty_line"])
         return RegionIncomes(
-            mean_income=y.mean(axis=1),
-            poverty_headcount=(y < p.reg["poverty_line"][:, None]).mean(axis=1),
-            gini=gini_rows(y),
+            mean_income=mean,
+            poverty_headcount=poor,
+            gini=gini_r,
             jobs=jobs,
             artisan_jobs=artisan,
             workshops_active=workshops,
@@ -139,3 +121,36 @@ class Households:
             dividend_income=dividends,
             creator_income=creator,
         )
+
+
+@nb.njit(cache=True, error_model="numpy")
+def household_incomes(base, transfer, wage, n_employed):  # pragma: no cover - compiled
+    """y_rh = base_rh + transfer_r + wage_r for the first n_employed_r households of each
+    region, base_rh + transfer_r for the others."""
+    y = np.empty_like(base)
+    for r in range(base.shape[0]):
+        for h in range(base.shape[1]):
+            y[r, h] = base[r, h] + transfer[r] + (wage[r] if h < n_employed[r] else 0.0)
+    return y
+
+
+@nb.njit(cache=True, error_model="numpy")
+def sorted_income_figures(y, poverty_line):  # pragma: no cover - compiled
+    """Per region, from incomes sorted within each row: the mean, the share below the
+    poverty line and the Gini 2 sum_h h y_(h) / (n sum_h y_h) - (n + 1) / n (0 when the
+    total is not positive), as :func:`gini` computes it."""
+    n_r, n = y.shape
+    mean, poor, gini_r = np.zeros(n_r), np.zeros(n_r), np.zeros(n_r)
+    for r in range(n_r):
+        total, ranked, below = 0.0, 0.0, 0
+        for h in range(n):
+            total += y[r, h]
+            ranked += (h + 1) * y[r, h]
+            below += y[r, h] < poverty_line[r]
+        if n == 0:
+            continue
+        mean[r] = total / n
+        poor[r] = below / n
+        if total > 0:
+            gini_r[r] = min(max(2.0 * ranked / (n * total) - (n + 1.0) / n, 0.0), 1.0)
+    return mean, poor, gini_r

@@ -7,7 +7,7 @@ each firm a unique number for the results tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -29,9 +29,13 @@ def pricing_rule(sc: Scenario, category: int) -> str:
     return KIND_PRICING[c.kind]
 
 
+INT_FIELDS = ("firm_id", "category", "region", "owner", "coop", "tech_born", "alive")
+
+
 @dataclass
 class Firms:
     """Per-firm arrays (length = slots); see DESIGN §1.1 for the symbols."""
+
 
     firm_id: np.ndarray
     category: np.ndarray
@@ -70,11 +74,23 @@ class Firms:
     investment: np.ndarray
     injection: np.ndarray
     capacity_rent: np.ndarray
+    efficiency: np.ndarray
+    labour: np.ndarray
+    #: the float arrays above as the rows of one block, and each one's row
+    floats: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    float_rows: dict[str, int] = field(default_factory=dict, init=False, repr=False,
+                                       compare=False)
 
     @classmethod
     def empty(cls, slots: int) -> Firms:
-        """Arrays for ``slots`` firms, all dead."""
-        f64 = {name: np.zeros(slots) for name in cls.__dataclass_fields__}
+        """Arrays for ``slots`` firms, all dead.
+
+        The float arrays are the rows of one (fields x slots) block, :attr:`floats`, so
+        that the recorder copies a period's firms with one gather.
+        """
+        names = [f.name for f in fields(cls) if f.init and f.name not in INT_FIELDS]
+        block = np.zeros((len(names), slots))
+        f64 = {name: block[row] for row, name in enumerate(names)}
         ints = {
             "firm_id": np.full(slots, -1, np.int64),
             "category": np.zeros(slots, np.int64),
@@ -85,8 +101,10 @@ class Firms:
             "alive": np.zeros(slots, np.bool_),
         }
         f64.update(ints)
-        f64["cost_factor"] = np.ones(slots)
-        return cls(**f64)
+        f64["cost_factor"][:] = 1.0
+        firms = cls(**f64)
+        firms.floats, firms.float_rows = block, {name: row for row, name in enumerate(names)}
+        return firms
 
     @property
     def slots(self) -> int:
