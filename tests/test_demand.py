@@ -14,7 +14,7 @@ from premia.model import accounts
 from premia.model import demand as dm
 from premia.model import pricing as pr
 from premia.model import spending as sp
-from premia.model.demand import choice_probabilities, expected_demand
+from premia.model.demand import choice_probabilities, draw_shoppers, expected_demand
 from premia.model.spending import consumer_spending
 
 
@@ -155,18 +155,21 @@ def test_sampled_demand_averages_to_expected_demand(watch, name, overrides):
     expected, surplus = expected_demand(offer, consumers, eco.eta)
     # per-consumer unconditional purchase probabilities phi P_ij give the variance
     variance = np.zeros_like(expected)
+    market_variance = np.zeros(n_markets)  # of a market's total: one purchase at most each
     for m in range(n_markets):
         lo, hi = offer.offsets[m], offer.offsets[m + 1]
         if hi > lo:
             pij = offer.purchase_rate[m] * choice_probabilities(offer, consumers, eco.eta, m)
             variance[lo:hi] = consumers.weight**2 @ (pij[:, 1:] * (1 - pij[:, 1:]))
+            buys = pij[:, 1:].sum(axis=1)
+            market_variance[m] = consumers.weight**2 @ (buys * (1 - buys))
     rng = np.random.default_rng(12345)
     draws = 400
     total = np.zeros_like(expected)
     surpluses = []
     for _ in range(draws):
         d, cs = expected_demand(offer, consumers, eco.eta, None, True,
-                                rng.random((n, n_markets, 2)))
+                                draw_shoppers(rng, n, offer.purchase_rate))
         total += d
         surpluses.append(cs)
     mean = total / draws
@@ -180,7 +183,9 @@ def test_sampled_demand_averages_to_expected_demand(watch, name, overrides):
     for m in range(n_markets):
         lo, hi = offer.offsets[m], offer.offsets[m + 1]
         shoppers = consumers.weight.sum() * offer.purchase_rate[m]
-        assert mean[lo:hi].sum() == pytest.approx(expected[lo:hi].sum(), rel=0.05)
+        z_market = ((mean[lo:hi].sum() - expected[lo:hi].sum())
+                    / np.sqrt(market_variance[m] / draws))
+        assert abs(z_market) < 5.0, f"market {m}: |z| = {abs(z_market):.2f}"
         assert mean[lo:hi].sum() < shoppers
 
 
@@ -231,11 +236,12 @@ def test_threaded_and_serial_kernels_agree_bit_for_bit(watch):
     eco, per = _market_state(watch, "content", consumers=3 * dm.CHUNK + 17,
                              overrides={"consumers.halo": 1.0})
     offer, c = per.offer, _unequal_weights(per.consumers)
-    uniforms = np.random.default_rng(1).random((c.income.size, offer.offsets.size - 1, 2))
+    shoppers = dm.draw_shoppers(np.random.default_rng(1), c.income.size,
+                                np.maximum(offer.purchase_rate, 0.3))
     for sampled in (False, True):
         args = (c.quality_taste, c.price_factor, c.weight, c.affinity, c.awareness, c.follows,
                 offer.offsets, dm.pack(offer, eco.eta), offer.purchase_rate,
-                offer.outside_utility, sampled, uniforms)
+                offer.outside_utility, sampled, shoppers)
         bought_s, bought_p = c.bought.copy(), c.bought.copy()
         serial = dm._demand_serial(*args, bought_s)
         threaded = dm._demand_parallel(*args, bought_p)
@@ -279,3 +285,40 @@ def test_float32_storage_keeps_demand_and_prices_to_single_precision():
     for col in ("price_index", "sales", "consumer_surplus"):
         np.testing.assert_allclose(b[col], a[col], rtol=1e-5)
     assert not np.array_equal(a.sales, b.sales), "float32 storage must round something"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 3000), st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4),
+       st.integers(0, 2**32))
+def test_drawn_shoppers_are_distinct_sorted_consumers(n, rates, seed):
+    start, who, uniform = draw_shoppers(np.random.default_rng(seed), n, np.array(rates))
+    assert start[0] == 0 and start[-1] == who.size == uniform.size
+    for m, phi in enumerate(rates):
+        chosen = who[start[m]:start[m + 1]]
+        assert np.all(np.diff(chosen) > 0) and np.all((chosen >= 0) & (chosen < n))
+        if phi == 0.0:
+            assert chosen.size == 0
+        if phi == 1.0:
+            assert chosen.size == n
+    assert np.all((uniform >= 0.0) & (uniform < 1.0))
+
+
+def test_each_consumer_shops_with_its_market_rate_independently():
+    """Over many draws every consumer shops with probability phi, and neighbours in the
+    consumer order shop independently (pairs with probability phi^2)."""
+    n, draws, rates = 50, 4000, np.array([0.3, 0.03, 0.9])
+    rng = np.random.default_rng(7)
+    hits = np.zeros((3, n))
+    pairs = np.zeros(3)
+    for _ in range(draws):
+        start, who, _ = draw_shoppers(rng, n, rates)
+        for m in range(3):
+            shop = np.zeros(n, bool)
+            shop[who[start[m]:start[m + 1]]] = True
+            hits[m] += shop
+            pairs[m] += np.sum(shop[1:] & shop[:-1])
+    for m, phi in enumerate(rates):
+        z = (hits[m] / draws - phi) / np.sqrt(phi * (1 - phi) / draws)
+        assert np.max(np.abs(z)) < 4.5, (m, np.max(np.abs(z)))
+        expected_pairs = (n - 1) * draws * phi**2
+        assert pairs[m] == pytest.approx(expected_pairs, rel=5 / np.sqrt(expected_pairs))

@@ -14,7 +14,9 @@ network degree, F firm slots, T periods, G goods declared):
   (ring, rewiring, symmetrised COO and its conversion), measured;
 - one period's temporaries, the largest of three steps that follow one another: the
   culture update (about six ``n x K`` arrays, and five ``n x Z`` for following), Nash
-  pricing and sampled demand (``16 n M`` uniforms, M markets); plus the demand kernels'
+  pricing and sampled demand (the shoppers drawn for each category c with purchase rate
+  phi_c, their indices and choice uniforms kept, ``24 n sum_c phi_c`` bytes, and one
+  category's geometric draws while they are made, ``32 n``); plus the demand kernels'
   per-chunk sums. Nash pricing on ``p`` consumers holds the copy of the pricing sample's
   consumers, two markets' block buffers of the consumers' data (``8 (3 + 2 U + Z)``
   bytes per consumer each, in float64 whatever the storage, U = min(K, 1 + regions)
@@ -108,8 +110,8 @@ def estimate(sc: Scenario) -> Estimate:
     half = 0 if sc.consumers.network == "mixed" else max(1, min(
         sc.consumers.network_degree // 2, (sc.scenario.consumers - 1) // 2))
     goods = sum(g.count for g in sc.firms)
-    markets = len(sc.category)
-    sampled = 16.0 * n * markets if sc.scenario.demand == "sampled" else 0.0
+    shopping = sum(c.purchase_rate for c in sc.category)
+    sampled = 24.0 * n * shopping + 32.0 * n if sc.scenario.demand == "sampled" else 0.0
     kernels = 48.0 * (n / CHUNK + 2) * max(goods, 1)
     size = 4.0 if sc.consumers.precision == "float32" else 8.0
     return Estimate(

@@ -46,7 +46,16 @@ from premia.model.fastmath import (
     row_dots,
     wide_vectors,
 )
-from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, load_chunk
+from premia.model.logit import (
+    BLOCK,
+    CHUNK,
+    PFAC,
+    WEIGHT,
+    block_weights,
+    buffer_rows,
+    fill_consumer,
+    load_chunk,
+)
 
 PARALLEL_MIN = 8 * CHUNK  # consumers from which the kernels use the thread pool
 
@@ -73,7 +82,7 @@ class Offer:
 
 @nb.njit(inline="always", fastmath=FAST, error_model="numpy")
 def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off, phi, v0,
-                 sampled, uniforms, bought):
+                 sampled, shoppers, bought):
     n = alpha.shape[0]
     n_markets = offsets.shape[0] - 1
     n_goods = offsets[n_markets]
@@ -88,7 +97,12 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
         wide_vectors()
         i0 = ch * CHUNK
         b = min(n, i0 + CHUNK) - i0
-        X, b8 = load_chunk(i0, b, alpha, gfac, weight, affinity, awareness, follows)
+        if sampled:  # only shoppers are evaluated: they are copied market by market
+            b8 = (b + LANES - 1) // LANES * LANES
+            X = np.empty(((b8 + BLOCK - 1) // BLOCK,
+                          buffer_rows(affinity.shape[1], follows.shape[1]), BLOCK))
+        else:
+            X, b8 = load_chunk(i0, b, alpha, gfac, weight, affinity, awareness, follows)
         V = np.empty((width, BLOCK))
         top, total = np.empty(BLOCK), np.empty(BLOCK)
         share, scale = np.empty(BLOCK), np.empty(BLOCK)
@@ -97,15 +111,16 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
         # the shoppers' buffers are separate arrays: a NamedTuple of arrays inside a
         # prange body mis-compiles under parallel=True (wrong demand, then a segfault)
         index = np.empty(b8, np.int64)
-        SX = np.empty_like(X)
+        choice_u = np.empty(b8)
         for m in range(n_markets):
             lo, hi = offsets[m], offsets[m + 1]
             if hi == lo:
                 continue
             if sampled:
-                bs8 = _gather_shoppers(X, b, m, i0, phi[m], uniforms, index, SX)
-                surplus[ch, m] = _sampled_market(SX, bs8, lo, hi, m, i0, v0[m], n_cul, off,
-                                                 uniforms, index, V, top, total, share, dem,
+                bs8 = _gather_shoppers(b, m, i0, shoppers, index, choice_u, X, alpha, gfac,
+                                       weight, affinity, awareness, follows)
+                surplus[ch, m] = _sampled_market(X, bs8, lo, hi, v0[m], n_cul, off,
+                                                 choice_u, index, V, top, total, share, dem,
                                                  ch, got)
                 continue
             surplus[ch, m] = _expected_market(X, b8, lo, hi, phi[m], v0[m], n_cul, off, V,
@@ -166,7 +181,7 @@ def _inclusive_values(X, blk, n8, v0m, top, total, scratch):
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _sampled_market(SX, bs8, lo, hi, m, i0, v0m, n_cul, off, uniforms, index, V, top, total,
+def _sampled_market(SX, bs8, lo, hi, v0m, n_cul, off, choice_u, index, V, top, total,
                     scratch, dem, ch, got):
     """One drawn choice per shopper of one chunk in one market; returns the surplus."""
     culture = off[2]
@@ -181,7 +196,7 @@ def _sampled_market(SX, bs8, lo, hi, m, i0, v0m, n_cul, off, uniforms, index, V,
             i = index[blk * BLOCK + s]
             if i < 0:
                 continue  # padding
-            target = uniforms[i0 + i, m, 1] * total[s] - exp2_nonpositive(u0 - top[s])
+            target = choice_u[blk * BLOCK + s] * total[s] - exp2_nonpositive(u0 - top[s])
             if target < 0.0:
                 continue  # the outside option was chosen
             for row in range(size):
@@ -196,43 +211,45 @@ def _sampled_market(SX, bs8, lo, hi, m, i0, v0m, n_cul, off, uniforms, index, V,
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
-def _gather_shoppers(X, b, m, i0, phi_m, uniforms, index, SX):
-    """Copy the chunk's shoppers in market m (uniform < phi) from ``X`` into ``SX``.
+def _gather_shoppers(b, m, i0, shoppers, index, choice_u, SX, alpha, gfac, weight, affinity,
+                     awareness, follows):
+    """Copy the chunk's shoppers in market m from the consumers' arrays into ``SX``.
 
-    ``index`` maps each shopper to its consumer in the chunk (-1 for padding); returns
-    the shopper count rounded up to a multiple of ``LANES``.
+    ``shoppers`` is :func:`draw_shoppers`' (start, who, uniform); ``index`` maps each
+    shopper to its consumer in the chunk (-1 for padding) and ``choice_u`` gets its choice
+    uniform. Returns the shopper count rounded up to a multiple of ``LANES``.
     """
+    start, who, uniform = shoppers
+    first = start[m] + np.searchsorted(who[start[m]:start[m + 1]], i0)
     bs = 0
-    for i in range(b):
-        if uniforms[i0 + i, m, 0] < phi_m:
-            index[bs] = i
-            bs += 1
+    while first + bs < start[m + 1] and who[first + bs] < i0 + b:
+        index[bs] = who[first + bs] - i0
+        choice_u[bs] = uniform[first + bs]
+        fill_consumer(SX, bs // BLOCK, bs % BLOCK, who[first + bs], alpha, gfac, weight,
+                      affinity, awareness, follows)
+        bs += 1
     bs8 = (bs + LANES - 1) // LANES * LANES
-    for s in range(bs8):
+    for s in range(bs, bs8):
         sb, sp = s // BLOCK, s % BLOCK
-        if s >= bs:
-            index[s] = -1
-            SX[sb, :, sp] = 0.0
-            SX[sb, PFAC, sp] = 1.0
-            continue
-        blk, pos = index[s] // BLOCK, index[s] % BLOCK
-        for r in range(X.shape[1]):
-            SX[sb, r, sp] = X[blk, r, pos]
+        index[s] = -1
+        choice_u[s] = 0.0
+        SX[sb, :, sp] = 0.0
+        SX[sb, PFAC, sp] = 1.0
     return bs8
 
 
 @nb.njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
 def _demand_parallel(alpha, gfac, weight, affinity, awareness, follows, offsets, off, phi,
-                     v0, sampled, uniforms, bought):
+                     v0, sampled, shoppers, bought):
     return _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off, phi,
-                        v0, sampled, uniforms, bought)
+                        v0, sampled, shoppers, bought)
 
 
 @nb.njit(cache=True, fastmath=FAST, error_model="numpy")
 def _demand_serial(alpha, gfac, weight, affinity, awareness, follows, offsets, off, phi, v0,
-                   sampled, uniforms, bought):
+                   sampled, shoppers, bought):
     return _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off, phi,
-                        v0, sampled, uniforms, bought)
+                        v0, sampled, shoppers, bought)
 
 
 def use_threads(consumers: int) -> bool:
@@ -275,8 +292,56 @@ def consumer_weights(consumers, weight=None) -> np.ndarray:
     return np.ascontiguousarray(w)
 
 
+def draw_shoppers(rng: np.random.Generator, consumers: int, purchase_rate: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who shops in each market this period, and a uniform for each shopper's choice.
+
+    Each consumer shops in market c with probability phi_c, independently. Where phi_c is
+    above ``DENSE_SHOPPING`` every consumer draws a uniform; below it the shoppers are
+    drawn as a Bernoulli process, by the gaps from one shopper to the next, geometric with
+    parameter phi (1 + floor(E / -log(1 - phi)), E exponential), so that the draws are
+    about as many as the shoppers rather than one per consumer.
+
+    Returns:
+        ``(start, who, uniform)``: market c's shoppers are ``who[start[c]:start[c + 1]]``
+        in increasing order, with their choice uniforms beside them.
+    """
+    who = [_market_shoppers(rng, consumers, float(phi)) for phi in purchase_rate]
+    start = np.zeros(len(who) + 1, np.int64)
+    start[1:] = np.cumsum([w.size for w in who])
+    everyone = np.concatenate(who) if who else np.zeros(0, np.int64)
+    return start, everyone, rng.random(everyone.size)
+
+
+DENSE_SHOPPING = 0.25
+
+
+def _market_shoppers(rng: np.random.Generator, consumers: int, phi: float) -> np.ndarray:
+    """The consumers (in increasing order) who shop in a market with purchase rate phi."""
+    if phi >= 1.0:
+        return np.arange(consumers, dtype=np.int64)
+    if phi > DENSE_SHOPPING:
+        return np.flatnonzero(rng.random(consumers) < phi).astype(np.int64)
+    found: list[np.ndarray] = []
+    last = -1
+    scale = -1.0 / np.log1p(-phi) if phi > 0.0 else 0.0
+    while phi > 0.0 and last < consumers - 1:
+        expected = (consumers - 1 - last) * phi
+        draws = rng.standard_exponential(int(expected + 4 * expected**0.5 + 16))
+        # a gap past the last consumer ends the market's shoppers (and a tiny phi cannot
+        # overflow the integer gaps)
+        gaps = 1 + np.minimum(np.floor(draws * scale), consumers).astype(np.int64)
+        steps = last + np.cumsum(gaps)
+        found.append(steps[steps < consumers])
+        last = int(steps[-1])
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
+NO_SHOPPERS = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+
 def expected_demand(offer: Offer, consumers, eta: float, weight=None,
-                    sampled: bool = False, uniforms: np.ndarray | None = None
+                    sampled: bool = False, shoppers: tuple | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Demand per good (in ``offer`` order) and consumer surplus per market.
 
@@ -290,19 +355,22 @@ def expected_demand(offer: Offer, consumers, eta: float, weight=None,
         weight: people each simulated consumer stands for (an array, one per consumer, or
             a scalar for all); ``consumers.weight`` when omitted.
         sampled: draw one choice per shopper instead of expected shares.
-        uniforms: (consumers x markets x 2) uniforms for the sampled mode.
+        shoppers: for the sampled mode, :func:`draw_shoppers`' result for these
+            consumers and the offer's markets.
 
     Returns:
         ``(demand, consumer_surplus)``.
     """
     n_markets = offer.offsets.shape[0] - 1
-    if uniforms is None:
-        uniforms = np.zeros((1, n_markets, 2))
+    if shoppers is None:
+        if sampled:
+            raise ValueError("sampled demand needs the shoppers (draw_shoppers)")
+        shoppers = (np.zeros(n_markets + 1, np.int64), NO_SHOPPERS[1], NO_SHOPPERS[2])
     kernel = _demand_parallel if use_threads(consumers.quality_taste.size) else _demand_serial
     return kernel(
         consumers.quality_taste, consumers.price_factor, consumer_weights(consumers, weight),
         consumers.affinity, consumers.awareness, consumers.follows, offer.offsets,
-        pack(offer, eta), offer.purchase_rate, offer.outside_utility, bool(sampled), uniforms,
+        pack(offer, eta), offer.purchase_rate, offer.outside_utility, bool(sampled), shoppers,
         consumers.bought,
     )
 

@@ -32,7 +32,7 @@ from premia.model import (
     regions,
 )
 from premia.model.budget import PublicBudget
-from premia.model.demand import Offer, expected_demand
+from premia.model.demand import Offer, draw_shoppers, expected_demand
 from premia.model.interventions import Interventions
 from premia.model.recorder import Recorder
 from premia.model.setup import build_state
@@ -181,12 +181,12 @@ class Economy:
             costs.refresh(f, p, self.culture.uplift(st), st.capital)
             offer = self.offer()
         self._set_prices(offer)
-        uniforms = None
+        shoppers = None
         sampled = self.scenario.scenario.demand == "sampled"
         if sampled:
-            uniforms = self.rng.random((st.consumers.income.size, offer.offsets.size - 1, 2))
+            shoppers = draw_shoppers(self.rng, st.consumers.income.size, offer.purchase_rate)
         demand, surplus = expected_demand(offer, st.consumers, self.eta, st.consumers.weight,
-                                          sampled, uniforms)
+                                          sampled, shoppers)
         f.demand[:] = 0.0
         f.demand[offer.slots] = demand
         st.consumer_surplus[:] = surplus

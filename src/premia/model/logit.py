@@ -52,24 +52,30 @@ def fill_chunk(X, i0, b, alpha, gfac, weight, affinity, awareness, follows):
     factor 1 keep utilities finite. Row ``CULTURE_ROWS + k`` is a_ik, row
     ``CULTURE_ROWS + n_cul + k`` e_ik, row ``CULTURE_ROWS + 2 n_cul + z`` f_iz.
     """
-    n_cul, n_cre = affinity.shape[1], follows.shape[1]
     b8 = (b + LANES - 1) // LANES * LANES
-    awa0, fol0 = CULTURE_ROWS + n_cul, CULTURE_ROWS + 2 * n_cul
     for i in range(b):
-        blk, pos = i // BLOCK, i % BLOCK
-        X[blk, TASTE, pos] = alpha[i0 + i]
-        X[blk, PFAC, pos] = gfac[i0 + i]
-        X[blk, WEIGHT, pos] = weight[i0 + i]
-        for k in range(n_cul):
-            X[blk, CULTURE_ROWS + k, pos] = affinity[i0 + i, k]
-            X[blk, awa0 + k, pos] = awareness[i0 + i, k]
-        for z in range(n_cre):
-            X[blk, fol0 + z, pos] = 1.0 if follows[i0 + i, z] != 0 else 0.0
+        fill_consumer(X, i // BLOCK, i % BLOCK, i0 + i, alpha, gfac, weight, affinity,
+                      awareness, follows)
     for i in range(b, b8):
         blk, pos = i // BLOCK, i % BLOCK
         X[blk, :, pos] = 0.0
         X[blk, PFAC, pos] = 1.0
     return b8
+
+
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def fill_consumer(X, blk, pos, i, alpha, gfac, weight, affinity, awareness, follows):
+    """Copy consumer ``i`` into column ``pos`` of block ``blk`` of the buffer ``X``."""
+    n_cul, n_cre = affinity.shape[1], follows.shape[1]
+    awa0, fol0 = CULTURE_ROWS + n_cul, CULTURE_ROWS + 2 * n_cul
+    X[blk, TASTE, pos] = alpha[i]
+    X[blk, PFAC, pos] = gfac[i]
+    X[blk, WEIGHT, pos] = weight[i]
+    for k in range(n_cul):
+        X[blk, CULTURE_ROWS + k, pos] = affinity[i, k]
+        X[blk, awa0 + k, pos] = awareness[i, k]
+    for z in range(n_cre):
+        X[blk, fol0 + z, pos] = 1.0 if follows[i, z] != 0 else 0.0
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
