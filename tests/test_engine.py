@@ -49,7 +49,8 @@ assert numba.config.NUMBA_NUM_THREADS == threads
 n = PARALLEL_MIN + 300  # large enough for the threaded kernels when threads > 1
 assert use_threads(n) == (threads > 1)
 for i, over in enumerate([
-    {{"scenario.demand": "sampled"}},
+    {{"scenario.demand": "sampled", "category.goods.purchase_rate": 1.0,
+      "category.embroidery.purchase_rate": 1.0}},  # all shop: the threaded kernel runs
     {{"scenario.demand": "expected", "scenario.pricing": "nash"}},
 ]):
     res = premia.simulate(small("content", periods=4, consumers=n, overrides=over), seed=11)

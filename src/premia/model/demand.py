@@ -57,7 +57,11 @@ from premia.model.logit import (
     load_chunk,
 )
 
-PARALLEL_MIN = 8 * CHUNK  # consumers from which the kernels use the thread pool
+#: Consumers (or, in sampled demand, shoppers) from which the kernels use the thread pool.
+#: Measured on 2 cores (benchmarks/threads.py): two threads make the expected-demand
+#: kernel faster from about 16,000 consumers and the sampled one from about 20,000
+#: shoppers; below that, waking the workers costs more than the split saves.
+PARALLEL_MIN = 16 * CHUNK
 
 
 @dataclass
@@ -253,7 +257,8 @@ def _demand_serial(alpha, gfac, weight, affinity, awareness, follows, offsets, o
 
 
 def use_threads(consumers: int) -> bool:
-    """Whether a kernel over ``consumers`` should run on the thread pool.
+    """Whether a kernel over ``consumers`` (the ones it evaluates) should run on the
+    thread pool.
 
     Small problems run serially: waking worker threads costs more than it saves (and a
     lot more on a loaded machine). Results are identical either way, because every
@@ -366,7 +371,8 @@ def expected_demand(offer: Offer, consumers, eta: float, weight=None,
         if sampled:
             raise ValueError("sampled demand needs the shoppers (draw_shoppers)")
         shoppers = (np.zeros(n_markets + 1, np.int64), NO_SHOPPERS[1], NO_SHOPPERS[2])
-    kernel = _demand_parallel if use_threads(consumers.quality_taste.size) else _demand_serial
+    evaluated = shoppers[1].size if sampled else consumers.quality_taste.size
+    kernel = _demand_parallel if use_threads(evaluated) else _demand_serial
     return kernel(
         consumers.quality_taste, consumers.price_factor, consumer_weights(consumers, weight),
         consumers.affinity, consumers.awareness, consumers.follows, offer.offsets,
