@@ -329,16 +329,17 @@ def _market_shoppers(rng: np.random.Generator, consumers: int, phi: float) -> np
         return np.flatnonzero(rng.random(consumers) < phi).astype(np.int64)
     found: list[np.ndarray] = []
     last = -1
-    scale = -1.0 / np.log1p(-phi) if phi > 0.0 else 0.0
-    while phi > 0.0 and last < consumers - 1:
-        expected = (consumers - 1 - last) * phi
-        draws = rng.standard_exponential(int(expected + 4 * expected**0.5 + 16))
-        # a gap past the last consumer ends the market's shoppers (and a tiny phi cannot
-        # overflow the integer gaps)
-        gaps = 1 + np.minimum(np.floor(draws * scale), consumers).astype(np.int64)
-        steps = last + np.cumsum(gaps)
-        found.append(steps[steps < consumers])
-        last = int(steps[-1])
+    with np.errstate(over="ignore"):  # a tiny phi gives infinite gaps: no shoppers
+        scale = -1.0 / np.log1p(-phi) if phi > 0.0 else 0.0
+        while phi > 0.0 and last < consumers - 1:
+            expected = (consumers - 1 - last) * phi
+            draws = rng.standard_exponential(int(expected + 4 * expected**0.5 + 16))
+            # a gap past the last consumer ends the market's shoppers (and cannot
+            # overflow the integer gaps)
+            gaps = 1 + np.minimum(np.floor(draws * scale), consumers).astype(np.int64)
+            steps = last + np.cumsum(gaps)
+            found.append(steps[steps < consumers])
+            last = int(steps[-1])
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
