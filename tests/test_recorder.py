@@ -54,3 +54,20 @@ def test_categories_table_matches_a_group_by_group_computation(name):
     empty = got[~got.set_index(["period", "category"]).index.isin(
         ref.set_index(["period", "category"]).index)]
     assert (empty[["sales", "firms_alive", "price_index", "hhi"]] == 0).all().all()
+
+
+@pytest.mark.parametrize("clone", ["pickle", "deepcopy"])
+def test_copied_firms_keep_their_arrays_in_the_block_the_recorder_reads(clone):
+    import copy
+    import pickle
+
+    from premia.model.state import Firms
+
+    firms = Firms.empty(5)
+    firms.price[:] = np.arange(5.0)
+    twin = pickle.loads(pickle.dumps(firms)) if clone == "pickle" else copy.deepcopy(firms)
+    twin.price[2] = 42.0
+    twin.capacity[:] = 7.0
+    assert twin.floats[twin.float_rows["price"]].tolist() == [0.0, 1.0, 42.0, 3.0, 4.0]
+    assert (twin.floats[twin.float_rows["capacity"]] == 7.0).all()
+    assert firms.price[2] == 2.0 and (firms.cost_factor == 1.0).all()

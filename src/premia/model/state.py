@@ -88,9 +88,6 @@ class Firms:
         The float arrays are the rows of one (fields x slots) block, :attr:`floats`, so
         that the recorder copies a period's firms with one gather.
         """
-        names = [f.name for f in fields(cls) if f.init and f.name not in INT_FIELDS]
-        block = np.zeros((len(names), slots))
-        f64 = {name: block[row] for row, name in enumerate(names)}
         ints = {
             "firm_id": np.full(slots, -1, np.int64),
             "category": np.zeros(slots, np.int64),
@@ -100,11 +97,33 @@ class Firms:
             "tech_born": np.zeros(slots, np.int64),
             "alive": np.zeros(slots, np.bool_),
         }
-        f64.update(ints)
+        f64 = {name: np.zeros(slots) for name in cls._float_names()}
         f64["cost_factor"][:] = 1.0
-        firms = cls(**f64)
-        firms.floats, firms.float_rows = block, {name: row for row, name in enumerate(names)}
+        firms = cls(**f64, **ints)
+        firms._bind_floats()
         return firms
+
+    @classmethod
+    def _float_names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.init and f.name not in INT_FIELDS]
+
+    def _bind_floats(self) -> None:
+        """Copy the float arrays into one block and make each a view of its row."""
+        names = self._float_names()
+        self.floats = np.array([getattr(self, name) for name in names], dtype=np.float64)
+        self.float_rows = {name: row for row, name in enumerate(names)}
+        for row, name in enumerate(names):
+            setattr(self, name, self.floats[row])
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["floats"], state["float_rows"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Pickled or deep-copied firms get their block back (a copy does not keep views)."""
+        self.__dict__.update(state)
+        self._bind_floats()
 
     @property
     def slots(self) -> int:
