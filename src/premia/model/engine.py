@@ -205,16 +205,9 @@ class Economy:
         """Smooth each category's net margin, total profit and total demand (what
         entrants judge the market by); the first period sets them."""
         f, mk = self.state.firms, self.state.markets
-        n_cat = mk.recent_margin.size
-        live = f.alive
-        rev = np.bincount(f.category, weights=np.where(live, f.revenue, 0.0), minlength=n_cat)
-        prof = np.bincount(f.category, weights=np.where(live, f.profit, 0.0), minlength=n_cat)
-        dem = np.bincount(f.category, weights=np.where(live, f.demand, 0.0), minlength=n_cat)
-        margin = np.where(rev > 0, prof / np.where(rev > 0, rev, 1.0), 0.0)
         weight = 1.0 if self.state.period == 0 else MARGIN_MEMORY
-        mk.recent_margin[:] += weight * (margin - mk.recent_margin)
-        mk.recent_profit[:] += weight * (prof - mk.recent_profit)
-        mk.recent_demand[:] += weight * (dem - mk.recent_demand)
+        accounts.smooth_market_books(f.floats, f.alive, f.category, weight, mk.recent_margin,
+                                     mk.recent_profit, mk.recent_demand)
 
     def run(self, progress=None) -> None:
         """Run every remaining period; ``progress(done, total)`` is called after each."""

@@ -28,37 +28,64 @@ category's declared firms).
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
+from premia.model.accounts import maximum
 from premia.model.budget import PublicBudget
 from premia.model.innovation import off_patent_best
-from premia.model.state import Params, State
+from premia.model.state import Params, State, float_row
+
+CAPACITY, CASH, MODERN_SHARE, HAND_CAPACITY, UTILIZATION, INVESTMENT = (
+    float_row(name) for name in ("capacity", "cash", "modern_share", "hand_capacity",
+                                 "utilization", "investment"))
 
 
 def exit_firms(state: State, p: Params) -> np.ndarray:
     """Mark bankrupt firms dead; return the mask of firms that exited."""
     f = state.firms
-    fixed = p.cat["fixed_cost"][f.category] * f.capacity
-    floor = -p.cat["bankruptcy_months"][f.category] * np.maximum(fixed, 1.0)
-    leaving = f.alive & (f.cash < floor)
-    f.alive[leaving] = False
-    state.markets.exits[:] = np.bincount(f.category[leaving],
-                                         minlength=state.markets.exits.size)
+    leaving = np.zeros(f.slots, np.bool_)
+    _exit(f.floats, f.alive, f.category, p.cat["fixed_cost"], p.cat["bankruptcy_months"],
+          leaving, state.markets.exits)
     return leaving
 
 
 def grow_capacity(state: State, p: Params) -> None:
     """Firms that are nearly full and can pay for it add capacity."""
     f = state.firms
-    c = f.category
-    scale = 1.0 + f.modern_share * (p.cat["machine_productivity"][c] - 1.0)
-    added = f.hand_capacity * p.cat["capacity_growth"][c]
-    cost = p.cat["capacity_cost"][c] * added * scale
-    growing = (f.alive & (f.utilization > p.cat["growth_utilization"][c]) & (added > 0)
-               & (f.cash >= cost) & (f.cash > 0))
-    f.hand_capacity[growing] += added[growing]
-    f.cash[growing] -= cost[growing]
-    f.investment[growing] += cost[growing]
+    _grow(f.floats, f.alive, f.category, p.cat["machine_productivity"],
+          p.cat["capacity_growth"], p.cat["capacity_cost"], p.cat["growth_utilization"])
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _exit(F, alive, category, fixed_cost, bankruptcy_months, leaving,
+          exits):  # pragma: no cover - compiled
+    """cash < -bankruptcy_months max(fixed cost, 1) ends a living firm."""
+    exits[:] = 0
+    for f in range(alive.size):
+        c = category[f]
+        floor = -bankruptcy_months[c] * maximum(fixed_cost[c] * F[CAPACITY, f], 1.0)
+        if alive[f] and F[CASH, f] < floor:
+            leaving[f] = True
+            alive[f] = False
+            exits[c] += 1
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _grow(F, alive, category, machine_productivity, capacity_growth, capacity_cost,
+          growth_utilization):  # pragma: no cover - compiled
+    """The module's capacity rule firm by firm, in the order of the NumPy expressions."""
+    for f in range(alive.size):
+        c = category[f]
+        scale = 1.0 + F[MODERN_SHARE, f] * (machine_productivity[c] - 1.0)
+        added = F[HAND_CAPACITY, f] * capacity_growth[c]
+        cost = capacity_cost[c] * added * scale
+        cash = F[CASH, f]
+        if (alive[f] and F[UTILIZATION, f] > growth_utilization[c] and added > 0
+                and cash >= cost and cash > 0):
+            F[HAND_CAPACITY, f] += added
+            F[CASH, f] -= cost
+            F[INVESTMENT, f] += cost
 
 
 def annuity(rate: np.ndarray, horizon: np.ndarray) -> np.ndarray:

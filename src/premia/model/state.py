@@ -32,6 +32,11 @@ def pricing_rule(sc: Scenario, category: int) -> str:
 INT_FIELDS = ("firm_id", "category", "region", "owner", "coop", "tech_born", "alive")
 
 
+def float_row(name: str) -> int:
+    """The row of a firm array in the float block (:attr:`Firms.floats`)."""
+    return Firms._float_names().index(name)
+
+
 @dataclass
 class Firms:
     """Per-firm arrays (length = slots); see DESIGN §1.1 for the symbols."""
