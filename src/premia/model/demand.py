@@ -116,6 +116,7 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
         # prange body mis-compiles under parallel=True (wrong demand, then a segfault)
         index = np.empty(b8, np.int64)
         choice_u = np.empty(b8)
+        picked = np.empty(BLOCK, np.int64)
         for m in range(n_markets):
             lo, hi = offsets[m], offsets[m + 1]
             if hi == lo:
@@ -124,8 +125,8 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
                 bs8 = _gather_shoppers(b, m, i0, shoppers, index, choice_u, X, alpha, gfac,
                                        weight, affinity, awareness, follows)
                 surplus[ch, m] = _sampled_market(X, bs8, lo, hi, v0[m], n_cul, off,
-                                                 choice_u, index, V, top, total, share, dem,
-                                                 ch, got)
+                                                 choice_u, index, V, top, total, share,
+                                                 picked, dem, ch, got)
                 continue
             surplus[ch, m] = _expected_market(X, b8, lo, hi, phi[m], v0[m], n_cul, off, V,
                                               top, total, share, scale, demand_m, got)
@@ -186,8 +187,14 @@ def _inclusive_values(X, blk, n8, v0m, top, total, scratch):
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _sampled_market(SX, bs8, lo, hi, v0m, n_cul, off, choice_u, index, V, top, total,
-                    scratch, dem, ch, got):
-    """One drawn choice per shopper of one chunk in one market; returns the surplus."""
+                    scratch, picked, dem, ch, got):
+    """One drawn choice per shopper of one chunk in one market; returns the surplus.
+
+    Shopper i takes the first good j at which u_i total_i - w_i0 - sum_{j' <= j} w_ij'
+    falls below 0 (the outside option if it is below 0 already). The running differences
+    are taken for every shopper and good, vectorized, counting the goods before the one
+    chosen: no branch depends on a draw.
+    """
     culture = off[2]
     size = hi - lo
     surplus = 0.0
@@ -196,21 +203,26 @@ def _sampled_market(SX, bs8, lo, hi, v0m, n_cul, off, choice_u, index, V, top, t
         n8 = min(BLOCK, bs8 - blk * BLOCK)
         block_weights(SX, blk, n8, lo, hi, off, v0m, n_cul, V, top, total)
         surplus += _inclusive_values(SX, blk, n8, v0m, top, total, scratch)
+        target = scratch
+        for s in range(n8):
+            target[s] = choice_u[blk * BLOCK + s] * total[s] - exp2_nonpositive(u0 - top[s])
+        for s in range(n8):
+            picked[s] = size if target[s] < 0.0 else 0  # size: the outside option
+        for row in range(size):
+            for s in range(n8):
+                target[s] -= V[row, s]
+                picked[s] += 1 if target[s] >= 0.0 else 0
         for s in range(n8):
             i = index[blk * BLOCK + s]
             if i < 0:
                 continue  # padding
-            target = choice_u[blk * BLOCK + s] * total[s] - exp2_nonpositive(u0 - top[s])
-            if target < 0.0:
-                continue  # the outside option was chosen
-            for row in range(size):
-                target -= V[row, s]
-                if target < 0.0:
-                    dem[ch, lo + row] += SX[blk, WEIGHT, s]
-                    k = culture[lo + row]
-                    if k >= 0:
-                        got[k, i // BLOCK, i % BLOCK] = 1.0
-                    break
+            row = picked[s]
+            chose = row < size
+            j = lo + min(row, size - 1)
+            dem[ch, j] += SX[blk, WEIGHT, s] if chose else 0.0
+            k = culture[j]
+            if k >= 0:
+                got[k, i // BLOCK, i % BLOCK] = 1.0 if chose else got[k, i // BLOCK, i % BLOCK]
     return surplus / off[5][lo]
 
 
