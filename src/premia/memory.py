@@ -15,15 +15,15 @@ network degree, F firm slots, T periods, G goods declared):
 - one period's temporaries, the largest of three steps that follow one another: the
   culture update (about six ``n x K`` arrays, and five ``n x Z`` for following), Nash
   pricing and sampled demand (the shoppers drawn for each category c with purchase rate
-  phi_c, their indices and choice uniforms kept, ``24 n sum_c phi_c`` bytes, and one
-  category's geometric draws while they are made, ``32 n``); plus the demand kernels'
-  per-chunk sums. Nash pricing on ``p`` consumers holds the copy of the pricing sample's
-  consumers, two markets' block buffers of the consumers' data (``8 (3 + 2 U + Z)``
-  bytes per consumer each, in float64 whatever the storage, U = min(K, 1 + regions)
-  the cultures a market's goods can refer to: its own and its sellers' home cultures)
-  and the culture columns copied into them (``16 p U``), and for a Nash-priced market
-  of ``G_c`` goods the per-chunk share Jacobians of the goods whose capacity binds, at
-  most ``8 G_c^2`` bytes for each 1,024 consumers priced on;
+  phi_c, their indices, choice uniforms and the draws they were made from, ``24 n sum_c
+  phi_c`` bytes, and at most ``32 n`` for the uniforms of markets where phi_c > 1/2);
+  plus the demand kernels' per-chunk sums. Nash pricing on ``p`` consumers holds the
+  copy of the pricing sample's consumers, two markets' block buffers of the consumers'
+  data (``8 (3 + 2 U + Z)`` bytes per consumer each, in float64 whatever the storage,
+  U = min(K, 1 + regions) the cultures a market's goods can refer to: its own and its
+  sellers' home cultures) and the culture columns copied into them (``16 p U``), and
+  for a Nash-priced market of ``G_c`` goods the per-chunk share Jacobians of the goods
+  whose capacity binds, at most ``8 G_c^2`` bytes for each 1,024 consumers priced on;
 - firm slots: ``F`` slots of one 8-byte value per per-firm array of the model;
 - the recorder: about 1,100 bytes per firm row (the declared firms each period, columns
   held as per-period arrays, concatenated, then turned into Arrow) and 10 kB per period
