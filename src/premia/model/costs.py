@@ -19,97 +19,85 @@ without a culture term; ``culture`` goods are handmade by default and carry mean
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
-from premia.model.state import Firms, Params
+from premia.model.state import Firms, Params, float_row
 
 MAX_EXPONENT = 30.0  # |lambda T| is capped so extreme technology neither overflows nor zeroes cost
 
-
-def efficiency(firms: Firms, p: Params) -> np.ndarray:
-    """exp(-lambda_c T_f) z_f: how technology and the firm's own cost factor scale inputs."""
-    exponent = np.clip(p.cat["tech_cost_elasticity"][firms.category] * firms.tech,
-                       -MAX_EXPONENT, MAX_EXPONENT)
-    return np.exp(-exponent) * firms.cost_factor
-
-
-def materials_per_unit(firms: Firms, p: Params, eff: np.ndarray | None = None) -> np.ndarray:
-    """Non-labour cost per unit: [(1 - m) mat_hand + m mat_machine] exp(-lambda T) z
-    (``eff``: :func:`efficiency`, if already computed)."""
-    c = firms.category
-    m = firms.modern_share
-    base = (1.0 - m) * p.cat["hand_materials"][c] + m * p.cat["machine_materials"][c]
-    return base * (efficiency(firms, p) if eff is None else eff)
-
-
-def unit_cost(firms: Firms, p: Params) -> np.ndarray:
-    """Unit production cost c_f = w_r L_f + materials per unit, for every slot."""
-    eff = efficiency(firms, p)
-    return (p.reg["wage"][firms.region] * labour_per_unit(firms, p, eff)
-            + materials_per_unit(firms, p, eff))
-
-
-def quality(firms: Firms, p: Params) -> np.ndarray:
-    """Quality q_f = T_f + (1 - m) q_hand + m q_machine."""
-    c = firms.category
-    m = firms.modern_share
-    return firms.tech + (1.0 - m) * p.cat["hand_quality"][c] + m * p.cat["machine_quality"][c]
-
-
-def authenticity(firms: Firms, p: Params) -> np.ndarray:
-    """Authenticity A_f = 1 - theta_c m_f, in [0, 1]."""
-    return 1.0 - p.cat["authenticity_loss"][firms.category] * firms.modern_share
-
-
-def meaning(firms: Firms, p: Params, uplift: np.ndarray, capital: np.ndarray) -> np.ndarray:
-    """Perceived cultural meaning M_f = M_k A_f I_f + uplift of the firm's creator.
-
-    Args:
-        firms: firm arrays (``authenticity`` must be current).
-        p: parameters.
-        uplift: per-creator content uplift of active creators (0 when inactive).
-        capital: cultural capital M_k of each culture now.
-    """
-    k = p.category_culture[firms.category]
-    capital = np.where(k >= 0, capital[np.maximum(k, 0)] if capital.size else 0.0, 0.0)
-    extra = np.where(firms.coop >= 0, uplift[np.maximum(firms.coop, 0)] if uplift.size else 0.0,
-                     0.0)
-    return np.where(k >= 0, capital * firms.authenticity * firms.interpretation_right + extra,
-                    0.0)
-
-
-def capacity(firms: Firms, p: Params) -> np.ndarray:
-    """Capacity K_f = K_hand (1 + m (g_c - 1)): machines multiply slow handwork."""
-    g = p.cat["machine_productivity"][firms.category]
-    return firms.hand_capacity * (1.0 + firms.modern_share * (g - 1.0))
-
-
-def effective_cost(firms: Firms, p: Params) -> np.ndarray:
-    """Effective cost per unit sold c^_f = c_f / (1 - delta_c) + tau_r."""
-    delta = p.cat["defect_rate"][firms.category]
-    return firms.unit_cost / (1.0 - delta) + p.reg["transport"][firms.region]
-
-
-def labour_per_unit(firms: Firms, p: Params, eff: np.ndarray | None = None) -> np.ndarray:
-    """Worker-months per unit produced, L_f: high for handwork, low for machine work
-    (``eff``: :func:`efficiency`, if already computed)."""
-    c = firms.category
-    m = firms.modern_share
-    base = (1.0 - m) * p.cat["labour_hand"][c] + m * p.cat["labour_machine"][c]
-    return base * (efficiency(firms, p) if eff is None else eff)
+(TECH, MODERN_SHARE, HAND_CAPACITY, RIGHT, COST_FACTOR, EFFICIENCY, LABOUR, UNIT_COST,
+ QUALITY, AUTHENTICITY, MEANING, CAPACITY, EFFECTIVE_COST) = (float_row(name) for name in (
+    "tech", "modern_share", "hand_capacity", "interpretation_right", "cost_factor",
+    "efficiency", "labour", "unit_cost", "quality", "authenticity", "meaning", "capacity",
+    "effective_cost"))
 
 
 def refresh(firms: Firms, p: Params, uplift: np.ndarray, capital: np.ndarray) -> None:
     """Recompute every derived cost, quality and meaning array in place (also the input
     scale exp(-lambda T) z and the labour per unit L_f that the accounts and the regions
     use later in the period)."""
-    eff = efficiency(firms, p)
-    firms.efficiency[:] = eff
-    firms.labour[:] = labour_per_unit(firms, p, eff)
-    firms.unit_cost[:] = (p.reg["wage"][firms.region] * firms.labour
-                          + materials_per_unit(firms, p, eff))
-    firms.quality[:] = quality(firms, p)
-    firms.authenticity[:] = authenticity(firms, p)
-    firms.meaning[:] = meaning(firms, p, uplift, capital)
-    firms.capacity[:] = capacity(firms, p)
-    firms.effective_cost[:] = effective_cost(firms, p)
+    derive(firms.floats, firms, p, uplift, capital)
+
+
+def derive(block: np.ndarray, firms: Firms, p: Params, uplift: np.ndarray,
+           capital: np.ndarray) -> None:
+    """The module's equations for every slot, from the inputs held in ``block`` (a float
+    block laid out as ``firms.floats``: technology, modern share, hand capacity,
+    interpretation right, cost factor) into its derived rows.
+
+    ``block`` is ``firms.floats`` for the firms as they are, or a copy whose inputs were
+    changed for a counterfactual (the mechanization decision). The exponential is NumPy's;
+    the rest is one compiled pass, each expression in the order written above.
+
+    Args:
+        block: the float block to read and write.
+        firms: the firms (categories, regions, cooperatives).
+        p: parameters.
+        uplift: per-creator content uplift of active creators (0 when inactive).
+        capital: cultural capital M_k of each culture now.
+    """
+    exponent = _negative_exponent(block, firms.category, p.cat["tech_cost_elasticity"])
+    efficiency = np.exp(exponent)
+    efficiency *= block[COST_FACTOR]
+    c = p.cat
+    _derived(block, efficiency, firms.category, firms.region, firms.coop,
+             p.category_culture, c["labour_hand"], c["labour_machine"], c["hand_materials"],
+             c["machine_materials"], c["hand_quality"], c["machine_quality"],
+             c["authenticity_loss"], c["machine_productivity"], c["defect_rate"],
+             p.reg["wage"], p.reg["transport"], np.asarray(uplift, np.float64),
+             np.asarray(capital, np.float64))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _negative_exponent(F, category, elasticity):  # pragma: no cover - compiled
+    """-clip(lambda_c T_f, -MAX_EXPONENT, MAX_EXPONENT) for every slot."""
+    out = np.empty(category.size)
+    for f in range(category.size):
+        x = elasticity[category[f]] * F[TECH, f]
+        x = x if (x >= -MAX_EXPONENT or x != x) else -MAX_EXPONENT
+        out[f] = -(x if (x <= MAX_EXPONENT or x != x) else MAX_EXPONENT)
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _derived(F, efficiency, category, region, coop, category_culture, labour_hand,
+             labour_machine, hand_materials, machine_materials, hand_quality, machine_quality,
+             authenticity_loss, machine_productivity, defect_rate, wage, transport, uplift,
+             capital):  # pragma: no cover - compiled
+    for f in range(category.size):
+        c, r = category[f], region[f]
+        m, e = F[MODERN_SHARE, f], efficiency[f]
+        F[EFFICIENCY, f] = e
+        labour = ((1.0 - m) * labour_hand[c] + m * labour_machine[c]) * e
+        F[LABOUR, f] = labour
+        unit = wage[r] * labour + ((1.0 - m) * hand_materials[c] + m * machine_materials[c]) * e
+        F[UNIT_COST, f] = unit
+        F[QUALITY, f] = F[TECH, f] + (1.0 - m) * hand_quality[c] + m * machine_quality[c]
+        authenticity = 1.0 - authenticity_loss[c] * m
+        F[AUTHENTICITY, f] = authenticity
+        k, z = category_culture[c], coop[f]
+        extra = uplift[z] if z >= 0 and uplift.size else 0.0
+        F[MEANING, f] = capital[k] * authenticity * F[RIGHT, f] + extra if k >= 0 else 0.0
+        F[CAPACITY, f] = F[HAND_CAPACITY, f] * (1.0 + m * (machine_productivity[c] - 1.0))
+        F[EFFECTIVE_COST, f] = unit / (1.0 - defect_rate[c]) + transport[r]

@@ -120,23 +120,12 @@ def _mechanized(firms, p, slots: np.ndarray, uplift: np.ndarray, capital: np.nda
     """Unit cost, effective cost, quality, meaning and capacity of ``slots`` at m = 1."""
     from premia.model import costs
 
-    saved = firms.modern_share[slots].copy()
-    firms.modern_share[slots] = 1.0
-    try:
-        unit = costs.unit_cost(firms, p)[slots]
-        out = {
-            "effective_cost": (unit / (1.0 - p.cat["defect_rate"][firms.category[slots]])
-                               + p.reg["transport"][firms.region[slots]]),
-            "quality": costs.quality(firms, p)[slots],
-            "capacity": costs.capacity(firms, p)[slots],
-        }
-        authenticity = firms.authenticity[slots].copy()
-        firms.authenticity[slots] = costs.authenticity(firms, p)[slots]
-        out["meaning"] = costs.meaning(firms, p, uplift, capital)[slots]
-        firms.authenticity[slots] = authenticity
-    finally:
-        firms.modern_share[slots] = saved
-    return out
+    block = firms.floats.copy()
+    block[costs.MODERN_SHARE, slots] = 1.0
+    costs.derive(block, firms, p, uplift, capital)
+    return {name: block[row, slots] for name, row in (
+        ("effective_cost", costs.EFFECTIVE_COST), ("quality", costs.QUALITY),
+        ("capacity", costs.CAPACITY), ("meaning", costs.MEANING))}
 
 
 def adopt_machines(state, p, offer: Offer, consumers, eta: float, budget, uplift: np.ndarray,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from premia.model.state import Params, State
+from premia.model.state import Params, State, float_row
 from premia.scenario import Scenario
 
 HOUSEHOLD_SAMPLE = 1000
@@ -87,23 +87,11 @@ class Households:
         """Households' incomes and the regional figures of this period."""
         f, p = state.firms, self.params
         n_r = self.households.size
-        alive = f.alive
-        produced = f.sales / (1.0 - p.cat["defect_rate"][f.category])
-        eff = f.efficiency  # both as costs.refresh set them this period
-        labour = np.where(alive, f.labour * produced, 0.0)
-        handmade = np.where(alive, (1.0 - f.modern_share) * p.cat["labour_hand"][f.category]
-                            * eff * produced, 0.0)
-        jobs = np.bincount(f.region, weights=labour, minlength=n_r)
-        artisan = np.bincount(f.region, weights=handmade, minlength=n_r)
-        kind = p.kind[f.category]
-        traditional = alive & ((kind == 2) | (kind == 3)) & (f.modern_share < 0.5)
-        workshops = np.bincount(f.region, weights=traditional.astype(float), minlength=n_r)
-        added = np.bincount(f.region, weights=np.where(alive, f.revenue - f.materials
-                                                       - f.transport, 0.0), minlength=n_r)
-        dividends = np.bincount(f.region, weights=f.dividends, minlength=n_r)
+        jobs, artisan, workshops, added, dividends, wages = _region_totals(
+            f.floats, f.alive, f.category, f.region, p.kind, p.cat["defect_rate"],
+            p.cat["labour_hand"], n_r)
         creator = np.bincount(self.creator_region, weights=culture.creator_income(state),
                               minlength=n_r) if self.creator_region.size else np.zeros(n_r)
-        wages = np.bincount(f.region, weights=np.where(alive, f.wages, 0.0), minlength=n_r)
         transfer = (dividends + creator) / self.households
         employed_share = np.minimum(jobs / self.households, 1.0)
         n_employed = np.floor(employed_share * HOUSEHOLD_SAMPLE + 0.5).astype(np.int64)
@@ -154,3 +142,30 @@ def sorted_income_figures(y, poverty_line):  # pragma: no cover - compiled
         if total > 0:
             gini_r[r] = min(max(2.0 * ranked / (n * total) - (n + 1.0) / n, 0.0), 1.0)
     return mean, poor, gini_r
+
+
+SALES, LABOUR, MODERN_SHARE, EFFICIENCY, REVENUE, MATERIALS, TRANSPORT, DIVIDENDS, WAGES = (
+    float_row(name) for name in ("sales", "labour", "modern_share", "efficiency", "revenue",
+                                 "materials", "transport", "dividends", "wages"))
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _region_totals(F, alive, category, region, kind, defect, labour_hand,
+                   n_regions):  # pragma: no cover - compiled
+    """Per region, summed over its firms in slot order: worker-months L_f x produced,
+    handmade worker-months, traditional workshops (living culture or hybrid firms with
+    modern share below one half), value added (revenue - materials - transport),
+    dividends and wages."""
+    jobs, artisan, workshops = np.zeros(n_regions), np.zeros(n_regions), np.zeros(n_regions)
+    added, dividends, wages = np.zeros(n_regions), np.zeros(n_regions), np.zeros(n_regions)
+    for f in range(alive.size):
+        c, r, live = category[f], region[f], alive[f]
+        produced = F[SALES, f] / (1.0 - defect[c])
+        m = F[MODERN_SHARE, f]
+        jobs[r] += F[LABOUR, f] * produced if live else 0.0
+        artisan[r] += (1.0 - m) * labour_hand[c] * F[EFFICIENCY, f] * produced if live else 0.0
+        workshops[r] += 1.0 if live and (kind[c] == 2 or kind[c] == 3) and m < 0.5 else 0.0
+        added[r] += F[REVENUE, f] - F[MATERIALS, f] - F[TRANSPORT, f] if live else 0.0
+        dividends[r] += F[DIVIDENDS, f]
+        wages[r] += F[WAGES, f] if live else 0.0
+    return jobs, artisan, workshops, added, dividends, wages
