@@ -47,9 +47,19 @@ FIRM_FLOATS = (
 )
 
 
+REGION_FIELDS = tuple(RegionIncomes.__dataclass_fields__)
+CULTURE_COLUMNS = ("mean_affinity", "accepting_share", "aware_share", "media_reach",
+                   "capital")
+
+
 class Recorder:
     """Accumulates the ``firms``, ``categories``, ``cultures``, ``regions`` and ``creators``
-    tables period by period."""
+    tables period by period.
+
+    Each period adds a few arrays (the traded firms' ids and floats gathered at once, the
+    categories' market, entrants and exits stacked, and one stack each for the cultures and
+    the regions); periods and ids are spread into columns when the tables are made.
+    """
 
     def __init__(self, sc: Scenario) -> None:
         self.category_ids = np.array([c.id for c in sc.category])
@@ -58,62 +68,101 @@ class Recorder:
         self.culture_ids = np.array([k.id for k in sc.culture])
         self.creator_ids = np.array([z.id for z in sc.creator])
         self.thresholds = np.array([k.threshold for k in sc.culture])
+        self.periods: list[int] = []
+        self.firm_ints: list[np.ndarray] = []
+        self.firm_alive: list[np.ndarray] = []
         self.firm_floats: list[np.ndarray] = []
         self.float_rows: dict[str, int] = {}
-        self.columns: dict[str, defaultdict[str, list[np.ndarray]]] = {
-            name: defaultdict(list)
-            for name in ("firms", "categories", "cultures", "regions", "creators")
-        }
-
-    def _add(self, table: str, **cols: np.ndarray) -> None:
-        for name, values in cols.items():
-            self.columns[table][name].append(np.asarray(values))
+        self.category_ints: list[np.ndarray] = []
+        self.surplus: list[np.ndarray] = []
+        self.culture_rows: list[np.ndarray] = []
+        self.region_rows: list[np.ndarray] = []
+        self.creators: defaultdict[str, list[np.ndarray]] = defaultdict(list)
 
     def record(self, st: State, traded: np.ndarray, incomes: RegionIncomes, culture) -> None:
         """Record period ``st.period``; ``traded`` marks the firms that were in the market."""
-        self._firms(st, traded)
-        n_c = self.category_ids.size
-        self._add("categories", period=np.full(n_c, st.period), category=np.arange(n_c),
-                  market=st.markets.market.copy(), entrants=st.markets.entrants.copy(),
-                  exits=st.markets.exits.copy(),
-                  consumer_surplus=st.consumer_surplus[:n_c].astype(np.float64))
-        self._cultures(st, culture)
-        n_r = self.region_ids.size
-        self._add("regions", period=np.full(n_r, st.period), region=self.region_ids,
-                  **{k: getattr(incomes, k) for k in incomes.__dataclass_fields__})
-        n_z = self.creator_ids.size
-        if n_z:
-            self._add("creators", period=np.full(n_z, st.period), creator=self.creator_ids,
-                      active=st.creator_active.copy(), followers=culture.followers(st),
-                      coop_sales=culture.coop_sales, income=culture.creator_income(st))
-
-    def _firms(self, st: State, traded: np.ndarray) -> None:
-        """The traded firms' rows: their ids, then every float array in one gather."""
-        f = st.firms
+        f, mk = st.firms, st.markets
+        self.periods.append(st.period)
         s = np.flatnonzero(traded)
-        self.float_rows = f.float_rows
-        self._add("firms", period=np.full(s.size, st.period), firm=f.firm_id[s],
-                  category=f.category[s], region=f.region[s], alive=f.alive[s],
-                  cooperative=f.coop[s])
+        ints, alive = _gather_ids(s, f.firm_id, f.category, f.region, f.coop, f.alive)
+        self.firm_ints.append(ints)
+        self.firm_alive.append(alive)
         self.firm_floats.append(f.floats[:, s])
+        self.float_rows = f.float_rows
+        self.category_ints.append(np.stack((mk.market, mk.entrants, mk.exits)))
+        self.surplus.append(st.consumer_surplus[:self.category_ids.size].astype(np.float64))
+        if self.culture_ids.size:
+            c = st.consumers
+            self.culture_rows.append(np.stack((
+                *culture_means(c.weight, c.affinity, c.awareness, self.thresholds),
+                culture.reach, st.capital)))
+        self.region_rows.append(np.stack([getattr(incomes, k) for k in REGION_FIELDS]))
+        if self.creator_ids.size:
+            for name, values in (("active", st.creator_active.copy()),
+                                 ("followers", culture.followers(st)),
+                                 ("coop_sales", culture.coop_sales),
+                                 ("income", culture.creator_income(st))):
+                self.creators[name].append(np.asarray(values))
 
-    def _firm_columns(self, ids: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The firms table's columns, in order, from the ids and the gathered floats."""
+    def tables(self) -> dict[str, pa.Table]:
+        """The recorded tables; a table with no rows (no cultures, no creators) still has
+        its columns."""
+        if not self.periods:
+            return {name: schema.empty_table() for name, schema in EMPTY_SCHEMAS.items()}
+        periods = np.array(self.periods, np.int64)
+        firms, codes = self._firm_columns(periods)
+        out = {"firms": firms, "categories": self._category_columns(periods, firms, codes)}
+        out["cultures"] = self._per_entity(periods, "culture", self.culture_ids, dict(
+            zip(CULTURE_COLUMNS, np.concatenate(self.culture_rows, axis=1), strict=True))
+            if self.culture_rows else {})
+        out["regions"] = self._per_entity(periods, "region", self.region_ids, dict(
+            zip(REGION_FIELDS, np.concatenate(self.region_rows, axis=1), strict=True)))
+        out["creators"] = self._per_entity(periods, "creator", self.creator_ids, {
+            k: np.concatenate(v) for k, v in self.creators.items()})
+        return {name: (pa.table(cols) if cols else EMPTY_SCHEMAS[name].empty_table())
+                for name, cols in out.items()}
+
+    @staticmethod
+    def _per_entity(periods: np.ndarray, key: str, ids: np.ndarray,
+                    columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """period and id columns for a table with one row per entity and period."""
+        if not ids.size or not columns:
+            return {}
+        return {"period": np.repeat(periods, ids.size), key: np.tile(ids, periods.size),
+                **columns}
+
+    def _firm_columns(self, periods: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The firms table's columns, in order, from the ids and the gathered floats; and
+        the rows' category codes."""
         rows = self.float_rows
-        block = (np.concatenate(self.firm_floats, axis=1) if self.firm_floats
-                 else np.zeros((len(rows), 0)))
+        counts = [ints.shape[1] for ints in self.firm_ints]
+        ints = np.concatenate(self.firm_ints, axis=1)
+        block = np.concatenate(self.firm_floats, axis=1)
 
         def col(name: str) -> np.ndarray:
             return block[rows[name]]
 
-        cat, region = ids["category"], ids["region"]
-        out = {"period": ids["period"], "firm": ids["firm"],
+        cat, region = ints[1], ints[2]
+        out = {"period": np.repeat(periods, counts), "firm": ints[0],
                "category": self.category_ids[cat], "kind": self.kinds[cat],
-               "region": self.region_ids[region], "alive": ids["alive"]}
+               "region": self.region_ids[region], "alive": np.concatenate(self.firm_alive)}
         for name, source in FIRM_FLOATS:
             out[name] = col(source) if source else col("price") / col("unit_cost") - 1.0
-        out["cooperative"] = ids["cooperative"]
-        return out
+        out["cooperative"] = ints[3]
+        return out, cat
+
+    def _category_columns(self, periods: np.ndarray, firms: dict[str, np.ndarray],
+                          codes: np.ndarray) -> dict[str, np.ndarray]:
+        """The categories table: per period ids and counts, then the sums over the firms."""
+        n_c = self.category_ids.size
+        market, entrants, exits = np.concatenate(self.category_ints, axis=1)
+        per_period = {"period": np.repeat(periods, n_c),
+                      "consumer_surplus": np.concatenate(self.surplus)}
+        derived = self._categories({**firms, "category": codes}, per_period)
+        return {"period": per_period["period"], "category": np.tile(self.category_ids,
+                                                                    periods.size),
+                "market": self.category_ids[market], "entrants": entrants, "exits": exits,
+                **derived}
 
     def _categories(self, firms: dict[str, np.ndarray], per_period: dict[str, np.ndarray]
                     ) -> dict[str, np.ndarray]:
@@ -175,24 +224,17 @@ class Recorder:
                   mean_affinity=mean_affinity, accepting_share=accepting, aware_share=aware,
                   media_reach=culture.reach.copy(), capital=st.capital.copy())
 
-    def tables(self) -> dict[str, pa.Table]:
-        """The recorded tables; a table with no rows (no cultures, no creators) still has
-        its columns."""
-        joined = {name: {k: np.concatenate(v) for k, v in cols.items()}
-                  for name, cols in self.columns.items() if cols}
-        firms = joined.get("firms")
-        if firms is not None:
-            per_period = joined["categories"]
-            columns = self._firm_columns(firms)
-            derived = self._categories({**columns, "category": firms["category"]}, per_period)
-            codes = per_period["category"]
-            joined["categories"] = {
-                "period": per_period["period"], "category": self.category_ids[codes],
-                "market": self.category_ids[per_period["market"]],
-                "entrants": per_period["entrants"], "exits": per_period["exits"], **derived}
-            joined["firms"] = columns
-        return {name: (pa.table(joined[name]) if name in joined
-                       else EMPTY_SCHEMAS[name].empty_table()) for name in self.columns}
+
+@nb.njit(cache=True, error_model="numpy")
+def _gather_ids(slots, firm_id, category, region, coop, alive):  # pragma: no cover - compiled
+    """(firm id, category, region, cooperative) of ``slots`` as rows, and their alive flags."""
+    ints = np.empty((4, slots.size), np.int64)
+    flags = np.empty(slots.size, np.bool_)
+    for i in range(slots.size):
+        f = slots[i]
+        ints[0, i], ints[1, i], ints[2, i], ints[3, i] = firm_id[f], category[f], region[f], coop[f]
+        flags[i] = alive[f]
+    return ints, flags
 
 
 @nb.njit(cache=True, error_model="numpy")
