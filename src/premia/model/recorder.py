@@ -14,6 +14,7 @@ import numba as nb
 import numpy as np
 import pyarrow as pa
 
+from premia.model.fastmath import REASSOC
 from premia.model.regions import RegionIncomes
 from premia.model.state import State
 from premia.scenario import Scenario
@@ -75,8 +76,8 @@ class Recorder:
         self.float_rows: dict[str, int] = {}
         self.category_ints: list[np.ndarray] = []
         self.surplus: list[np.ndarray] = []
-        self.culture_rows: list[np.ndarray] = []
-        self.region_rows: list[np.ndarray] = []
+        self.culture_rows: list[tuple[np.ndarray, ...]] = []
+        self.region_rows: list[RegionIncomes] = []
         self.creators: defaultdict[str, list[np.ndarray]] = defaultdict(list)
 
     def record(self, st: State, traded: np.ndarray, incomes: RegionIncomes, culture) -> None:
@@ -89,14 +90,14 @@ class Recorder:
         self.firm_alive.append(alive)
         self.firm_floats.append(f.floats[:, s])
         self.float_rows = f.float_rows
-        self.category_ints.append(np.stack((mk.market, mk.entrants, mk.exits)))
+        self.category_ints.append(np.concatenate((mk.market, mk.entrants, mk.exits)))
         self.surplus.append(st.consumer_surplus[:self.category_ids.size].astype(np.float64))
         if self.culture_ids.size:
             c = st.consumers
-            self.culture_rows.append(np.stack((
+            self.culture_rows.append((
                 *culture_means(c.weight, c.affinity, c.awareness, self.thresholds),
-                culture.reach, st.capital)))
-        self.region_rows.append(np.stack([getattr(incomes, k) for k in REGION_FIELDS]))
+                culture.reach, st.capital.copy()))  # the means and reach are new arrays
+        self.region_rows.append(incomes)  # made anew each period
         if self.creator_ids.size:
             for name, values in (("active", st.creator_active.copy()),
                                  ("followers", culture.followers(st)),
@@ -112,11 +113,12 @@ class Recorder:
         periods = np.array(self.periods, np.int64)
         firms, codes = self._firm_columns(periods)
         out = {"firms": firms, "categories": self._category_columns(periods, firms, codes)}
-        out["cultures"] = self._per_entity(periods, "culture", self.culture_ids, dict(
-            zip(CULTURE_COLUMNS, np.concatenate(self.culture_rows, axis=1), strict=True))
-            if self.culture_rows else {})
-        out["regions"] = self._per_entity(periods, "region", self.region_ids, dict(
-            zip(REGION_FIELDS, np.concatenate(self.region_rows, axis=1), strict=True)))
+        out["cultures"] = self._per_entity(periods, "culture", self.culture_ids, {
+            name: np.concatenate([row[i] for row in self.culture_rows])
+            for i, name in enumerate(CULTURE_COLUMNS)} if self.culture_rows else {})
+        out["regions"] = self._per_entity(periods, "region", self.region_ids, {
+            name: np.concatenate([getattr(row, name) for row in self.region_rows])
+            for name in REGION_FIELDS})
         out["creators"] = self._per_entity(periods, "creator", self.creator_ids, {
             k: np.concatenate(v) for k, v in self.creators.items()})
         return {name: (pa.table(cols) if cols else EMPTY_SCHEMAS[name].empty_table())
@@ -155,7 +157,8 @@ class Recorder:
                           codes: np.ndarray) -> dict[str, np.ndarray]:
         """The categories table: per period ids and counts, then the sums over the firms."""
         n_c = self.category_ids.size
-        market, entrants, exits = np.concatenate(self.category_ints, axis=1)
+        market, entrants, exits = np.stack(self.category_ints).reshape(-1, 3, n_c).transpose(
+            1, 0, 2).reshape(3, -1)
         per_period = {"period": np.repeat(periods, n_c),
                       "consumer_surplus": np.concatenate(self.surplus)}
         derived = self._categories({**firms, "category": codes}, per_period)
@@ -237,22 +240,25 @@ def _gather_ids(slots, firm_id, category, region, coop, alive):  # pragma: no co
     return ints, flags
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy")
 def culture_means(weight, affinity, awareness, threshold):  # pragma: no cover - compiled
     """Per culture k, over the population (consumer i standing for w_i people):
     mean affinity, the accepting share (a_ik >= threshold_k) and the aware share
-    (mean e_ik), each sum_i w_i x_ik / sum_i w_i, kept in [0, 1]."""
+    (mean e_ik), each sum_i w_i x_ik / sum_i w_i, kept in [0, 1]. The sums are vectorized
+    (their order fixed by the compiled loop, one thread)."""
     n_k = affinity.shape[1]
-    a_sum, accept_sum, e_sum = np.zeros(n_k), np.zeros(n_k), np.zeros(n_k)
+    a_mean, accepting, aware = np.zeros(n_k), np.zeros(n_k), np.zeros(n_k)
     people = 0.0
-    for i in range(affinity.shape[0]):
-        w = weight[i]
-        people += w
-        for k in range(n_k):
-            a = affinity[i, k]
-            a_sum[k] += w * a
-            accept_sum[k] += w if a >= threshold[k] else 0.0
-            e_sum[k] += w * awareness[i, k]
-    return (np.minimum(np.maximum(a_sum / people, 0.0), 1.0),
-            np.minimum(np.maximum(accept_sum / people, 0.0), 1.0),
-            np.minimum(np.maximum(e_sum / people, 0.0), 1.0))
+    for i in range(weight.size):
+        people += weight[i]
+    for k in range(n_k):
+        a_sum, accept_sum, e_sum = 0.0, 0.0, 0.0
+        for i in range(weight.size):
+            w, a = weight[i], affinity[i, k]
+            a_sum += w * a
+            accept_sum += w if a >= threshold[k] else 0.0
+            e_sum += w * awareness[i, k]
+        a_mean[k] = min(max(a_sum / people, 0.0), 1.0)
+        accepting[k] = min(max(accept_sum / people, 0.0), 1.0)
+        aware[k] = min(max(e_sum / people, 0.0), 1.0)
+    return a_mean, accepting, aware
