@@ -25,6 +25,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # as premia sets it; see de
 from common import best_time, machine, print_table, synthetic_market, write_json
 
 from premia.model import demand as dm
+from premia.model.shoppers import NO_SHOPPERS, draw_shoppers
 
 SIZES = (4_096, 8_192, 12_000, 16_384, 24_000, 32_768, 65_536, 131_072)
 
@@ -33,8 +34,8 @@ def kernel_args(consumers: int, sampled: bool) -> tuple:
     """The demand kernel's arguments on a synthetic market of ``consumers``."""
     offer, c = synthetic_market(consumers, 35, 3, cultures=1)
     offer.purchase_rate[:] = (0.1, 0.3, 0.65)
-    shoppers = (dm.draw_shoppers(np.random.default_rng(0), consumers, offer.purchase_rate)
-                if sampled else dm.NO_SHOPPERS)
+    shoppers = (draw_shoppers(np.random.default_rng(0), consumers, offer.purchase_rate)
+                if sampled else NO_SHOPPERS)
     return (c.quality_taste, c.price_factor, dm.consumer_weights(c), c.affinity, c.awareness,
             c.follows, offer.offsets, dm.pack(offer, 0.0), offer.purchase_rate,
             offer.outside_utility, sampled, shoppers, c.bought), (

@@ -14,7 +14,8 @@ from premia.model import accounts
 from premia.model import demand as dm
 from premia.model import pricing as pr
 from premia.model import spending as sp
-from premia.model.demand import choice_probabilities, draw_shoppers, expected_demand
+from premia.model.demand import choice_probabilities, expected_demand
+from premia.model.shoppers import draw_shoppers
 from premia.model.spending import consumer_spending
 
 
@@ -236,7 +237,7 @@ def test_threaded_and_serial_kernels_agree_bit_for_bit(watch):
     eco, per = _market_state(watch, "content", consumers=3 * dm.CHUNK + 17,
                              overrides={"consumers.halo": 1.0})
     offer, c = per.offer, _unequal_weights(per.consumers)
-    shoppers = dm.draw_shoppers(np.random.default_rng(1), c.income.size,
+    shoppers = draw_shoppers(np.random.default_rng(1), c.income.size,
                                 np.maximum(offer.purchase_rate, 0.3))
     for sampled in (False, True):
         args = (c.quality_taste, c.price_factor, c.weight, c.affinity, c.awareness, c.follows,

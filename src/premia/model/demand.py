@@ -231,9 +231,10 @@ def _gather_shoppers(b, m, i0, shoppers, index, choice_u, SX, alpha, gfac, weigh
                      awareness, follows):
     """Copy the chunk's shoppers in market m from the consumers' arrays into ``SX``.
 
-    ``shoppers`` is :func:`draw_shoppers`' (start, who, uniform); ``index`` maps each
-    shopper to its consumer in the chunk (-1 for padding) and ``choice_u`` gets its choice
-    uniform. Returns the shopper count rounded up to a multiple of ``LANES``.
+    ``shoppers`` is :func:`~premia.model.shoppers.draw_shoppers`' (start, who, uniform);
+    ``index`` maps each shopper to its consumer in the chunk (-1 for padding) and
+    ``choice_u`` gets its choice uniform. Returns the shopper count rounded up to a
+    multiple of ``LANES``.
     """
     start, who, uniform = shoppers
     first = start[m] + np.searchsorted(who[start[m]:start[m + 1]], i0)
@@ -309,101 +310,6 @@ def consumer_weights(consumers, weight=None) -> np.ndarray:
     return np.ascontiguousarray(w)
 
 
-def draw_shoppers(rng: np.random.Generator, consumers: int, purchase_rate: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Who shops in each market this period, and a uniform for each shopper's choice.
-
-    Each consumer shops in market c with probability phi_c, independently. Where phi_c is
-    above ``DENSE_SHOPPING`` every consumer draws a uniform; below it the shoppers are
-    drawn as a Bernoulli process, by the gaps from one shopper to the next, geometric with
-    parameter phi (1 + floor(E / -log(1 - phi)), E exponential), so that the draws are
-    about as many as the shoppers rather than one per consumer. The draws, in this order:
-    the dense markets' uniforms, a batch of exponentials for every sparse market (its
-    expected shoppers plus four standard deviations plus 16), more for a market whose
-    batch ran out before its last consumer (rare), then the choice uniforms.
-
-    Returns:
-        ``(start, who, uniform)``: market c's shoppers are ``who[start[c]:start[c + 1]]``
-        in increasing order, with their choice uniforms beside them.
-    """
-    rates = np.ascontiguousarray(purchase_rate, dtype=np.float64)
-    dense = (rates > DENSE_SHOPPING) & (rates < 1.0)
-    sparse = (rates > 0.0) & (rates <= DENSE_SHOPPING)
-    expected = consumers * rates
-    batch = np.where(sparse, expected + 4.0 * np.sqrt(expected) + 16.0, 0.0).astype(np.int64)
-    uniforms = rng.random(int(dense.sum()) * consumers)
-    gaps = rng.standard_exponential(int(batch.sum()))
-    who, start, last = _shoppers(consumers, rates, dense, uniforms, gaps, batch)
-    unfinished = np.flatnonzero(sparse & (last < consumers - 1))
-    if unfinished.size:
-        parts = [who[start[m]:start[m + 1]] for m in range(rates.size)]
-        for m in unfinished:
-            parts[m] = np.concatenate([parts[m], _more_shoppers(rng, consumers, rates[m],
-                                                                int(last[m]))])
-        start[1:] = np.cumsum([part.size for part in parts])
-        who = np.concatenate(parts)
-    return start, who, rng.random(who.size)
-
-
-DENSE_SHOPPING = 0.5
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _shoppers(consumers, rates, dense, uniforms, gaps, batch):  # pragma: no cover - compiled
-    """The shoppers of every market from the drawn uniforms and exponential gaps, and for
-    each sparse market the last consumer its batch reached (``consumers`` if it ended)."""
-    size = 0
-    for m in range(rates.size):
-        size += consumers if rates[m] >= 1.0 or dense[m] else batch[m]
-    who = np.empty(size, np.int64)
-    start = np.zeros(rates.size + 1, np.int64)
-    last = np.full(rates.size, consumers, np.int64)
-    found, used_u, used_g = 0, 0, 0
-    for m in range(rates.size):
-        phi = rates[m]
-        if phi >= 1.0 or dense[m]:
-            everyone = phi >= 1.0
-            for i in range(consumers):  # written always, kept if drawn: no branch on a draw
-                who[found] = i
-                found += 1 if everyone or uniforms[used_u + i] < phi else 0
-            used_u += consumers if dense[m] else 0
-        elif phi > 0.0:
-            scale = -1.0 / np.log1p(-phi)  # infinite for a tiny phi: nobody shops
-            i = -1
-            for g in range(batch[m]):
-                gap = np.floor(gaps[used_g + g] * scale)
-                if not gap < consumers - 1 - i:  # past the last consumer (or not a number)
-                    i = consumers
-                    break
-                i += 1 + int(gap)
-                who[found] = i
-                found += 1
-            last[m] = i
-            used_g += batch[m]
-        start[m + 1] = found
-    return who[:found], start, last
-
-
-def _more_shoppers(rng: np.random.Generator, consumers: int, phi: float,
-                   last: int) -> np.ndarray:
-    """Shoppers after consumer ``last`` in a sparse market, batch after batch."""
-    found: list[np.ndarray] = []
-    with np.errstate(over="ignore", invalid="ignore"):
-        scale = -1.0 / np.log1p(-phi)
-        while last < consumers - 1:
-            expected = (consumers - 1 - last) * phi
-            draws = rng.standard_exponential(int(expected + 4 * expected**0.5 + 16))
-            gaps = 1 + np.minimum(np.nan_to_num(np.floor(draws * scale), nan=consumers),
-                                  consumers).astype(np.int64)
-            steps = last + np.cumsum(gaps)
-            found.append(steps[steps < consumers])
-            last = int(steps[-1])
-    return np.concatenate(found) if found else np.zeros(0, np.int64)
-
-
-NO_SHOPPERS = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))
-
-
 def expected_demand(offer: Offer, consumers, eta: float, weight=None,
                     sampled: bool = False, shoppers: tuple | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
@@ -419,8 +325,9 @@ def expected_demand(offer: Offer, consumers, eta: float, weight=None,
         weight: people each simulated consumer stands for (an array, one per consumer, or
             a scalar for all); ``consumers.weight`` when omitted.
         sampled: draw one choice per shopper instead of expected shares.
-        shoppers: for the sampled mode, :func:`draw_shoppers`' result for these
-            consumers and the offer's markets.
+        shoppers: for the sampled mode, the result of
+            :func:`~premia.model.shoppers.draw_shoppers` for these consumers and the
+            offer's markets.
 
     Returns:
         ``(demand, consumer_surplus)``.
@@ -429,7 +336,7 @@ def expected_demand(offer: Offer, consumers, eta: float, weight=None,
     if shoppers is None:
         if sampled:
             raise ValueError("sampled demand needs the shoppers (draw_shoppers)")
-        shoppers = (np.zeros(n_markets + 1, np.int64), NO_SHOPPERS[1], NO_SHOPPERS[2])
+        shoppers = (np.zeros(n_markets + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
     evaluated = shoppers[1].size if sampled else consumers.quality_taste.size
     kernel = _demand_parallel if use_threads(evaluated) else _demand_serial
     return kernel(

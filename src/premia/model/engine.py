@@ -32,10 +32,11 @@ from premia.model import (
     regions,
 )
 from premia.model.budget import PublicBudget
-from premia.model.demand import Offer, draw_shoppers, expected_demand
+from premia.model.demand import Offer, expected_demand
 from premia.model.interventions import Interventions
 from premia.model.recorder import Recorder
 from premia.model.setup import build_state
+from premia.model.shoppers import draw_shoppers
 from premia.model.state import Consumers, Params, State
 from premia.scenario import Scenario
 
