@@ -58,8 +58,9 @@ class Recorder:
     tables period by period.
 
     Each period adds a few arrays (the traded firms' ids and floats gathered at once, the
-    categories' market, entrants and exits stacked, and one stack each for the cultures and
-    the regions); periods and ids are spread into columns when the tables are made.
+    categories' market, entrants and exits in one copy, the cultures' means and the
+    regions' figures as they were made); periods and ids are spread into columns when the
+    tables are made.
     """
 
     def __init__(self, sc: Scenario) -> None:
