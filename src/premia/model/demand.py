@@ -59,8 +59,9 @@ from premia.model.logit import (
 
 #: Consumers (or, in sampled demand, shoppers) from which the kernels use the thread pool.
 #: Measured on 2 cores (benchmarks/threads.py): two threads make the expected-demand
-#: kernel faster from about 16,000 consumers and the sampled one from about 20,000
-#: shoppers; below that, waking the workers costs more than the split saves.
+#: kernel faster from about 14,000 consumers and the sampled one from about 35,000
+#: shoppers (it runs on the thread pool from twice this many shoppers); below that,
+#: waking the workers costs more than the split saves.
 PARALLEL_MIN = 16 * CHUNK
 
 
@@ -337,7 +338,8 @@ def expected_demand(offer: Offer, consumers, eta: float, weight=None,
         if sampled:
             raise ValueError("sampled demand needs the shoppers (draw_shoppers)")
         shoppers = (np.zeros(n_markets + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    evaluated = shoppers[1].size if sampled else consumers.quality_taste.size
+    # a shopper costs the sampled kernel about half what a consumer costs the expected one
+    evaluated = shoppers[1].size // 2 if sampled else consumers.quality_taste.size
     kernel = _demand_parallel if use_threads(evaluated) else _demand_serial
     return kernel(
         consumers.quality_taste, consumers.price_factor, consumer_weights(consumers, weight),
