@@ -323,3 +323,24 @@ def test_each_consumer_shops_with_its_market_rate_independently():
         assert np.max(np.abs(z)) < 4.5, (m, np.max(np.abs(z)))
         expected_pairs = (n - 1) * draws * phi**2
         assert pairs[m] == pytest.approx(expected_pairs, rel=5 / np.sqrt(expected_pairs))
+
+
+def test_markets_whose_gap_batch_runs_out_draw_on(monkeypatch):
+    """With batches far too small every sparse market continues batch after batch; its
+    shoppers stay distinct, sorted, and shop at the market's rate."""
+    from premia.model import shoppers
+
+    monkeypatch.setattr(shoppers, "BATCH_SIGMAS", -3.0)
+    monkeypatch.setattr(shoppers, "BATCH_EXTRA", 1.0)
+    rng = np.random.default_rng(3)
+    n, rates, draws = 400, np.array([0.2, 0.05]), 500
+    counts = np.zeros(2)
+    for _ in range(draws):
+        start, who, uniform = shoppers.draw_shoppers(rng, n, rates)
+        for m in range(2):
+            chosen = who[start[m]:start[m + 1]]
+            assert np.all(np.diff(chosen) > 0) and np.all((chosen >= 0) & (chosen < n))
+            counts[m] += chosen.size
+        assert uniform.size == who.size
+    z = (counts / draws - n * rates) / np.sqrt(n * rates * (1 - rates) / draws)
+    assert np.max(np.abs(z)) < 4.5, z

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from premia.model.fastmath import maximum, minimum
 from premia.model.state import Firms, Params, float_row
 
 # rows of the firms' float block (``Firms.floats``)
@@ -52,18 +53,6 @@ def settle(firms: Firms, p: Params) -> None:
 def pay_dividends(firms: Firms, p: Params) -> None:
     """Pay the owners' share of positive profit out of cash (never more than the cash)."""
     _pay_dividends(firms.floats, firms.alive, firms.region, p.reg["owner_share"])
-
-
-@nb.njit(cache=True, error_model="numpy")
-def minimum(a, b):  # pragma: no cover - compiled
-    """NumPy's ``minimum`` of two floats: the smaller, NaN if either is NaN."""
-    return a if (a <= b or a != a) else b
-
-
-@nb.njit(cache=True, error_model="numpy")
-def maximum(a, b):  # pragma: no cover - compiled
-    """NumPy's ``maximum`` of two floats: the larger, NaN if either is NaN."""
-    return a if (a >= b or a != a) else b
 
 
 @nb.njit(cache=True, error_model="numpy")

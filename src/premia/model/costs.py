@@ -22,6 +22,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from premia.model.fastmath import maximum, minimum
 from premia.model.state import Firms, Params, float_row
 
 MAX_EXPONENT = 30.0  # |lambda T| is capped so extreme technology neither overflows nor zeroes cost
@@ -75,8 +76,7 @@ def _negative_exponent(F, category, elasticity):  # pragma: no cover - compiled
     out = np.empty(category.size)
     for f in range(category.size):
         x = elasticity[category[f]] * F[TECH, f]
-        x = x if (x >= -MAX_EXPONENT or x != x) else -MAX_EXPONENT
-        out[f] = -(x if (x <= MAX_EXPONENT or x != x) else MAX_EXPONENT)
+        out[f] = -minimum(maximum(x, -MAX_EXPONENT), MAX_EXPONENT)
     return out
 
 
@@ -85,6 +85,7 @@ def _derived(F, efficiency, category, region, coop, category_culture, labour_han
              labour_machine, hand_materials, machine_materials, hand_quality, machine_quality,
              authenticity_loss, machine_productivity, defect_rate, wage, transport, uplift,
              capital):  # pragma: no cover - compiled
+    """The module's equations slot by slot, from efficiency exp(-lambda T) z."""
     for f in range(category.size):
         c, r = category[f], region[f]
         m, e = F[MODERN_SHARE, f], efficiency[f]

@@ -31,8 +31,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.accounts import maximum
 from premia.model.budget import PublicBudget
+from premia.model.fastmath import maximum
 from premia.model.innovation import off_patent_best
 from premia.model.state import Params, State, float_row
 

@@ -1,4 +1,5 @@
-"""Branch-free exp2 and log, ordered lane sums and wide vectors for the Numba kernels.
+"""Branch-free exp2 and log, ordered lane sums, wide vectors and NumPy-exact minimum and
+maximum for the Numba kernels.
 
 This llvmlite has no SVML, so ``np.exp`` inside a Numba loop is a scalar libm call and
 the loop does not vectorize. These versions are plain arithmetic and bit manipulation,
@@ -185,3 +186,17 @@ def block_sum(x, n):
     for i in range(n):
         s += x[i]
     return s
+
+
+@nb.njit(cache=True, error_model="numpy")
+def minimum(a, b):  # pragma: no cover - compiled
+    """NumPy's ``minimum`` of two floats: the smaller, NaN if either is NaN, the second of
+    two equal ones (so the sign of a zero is NumPy's too)."""
+    return a if (a < b or a != a) else b
+
+
+@nb.njit(cache=True, error_model="numpy")
+def maximum(a, b):  # pragma: no cover - compiled
+    """NumPy's ``maximum`` of two floats: the larger, NaN if either is NaN, the second of
+    two equal ones."""
+    return a if (a > b or a != a) else b

@@ -34,8 +34,7 @@ def draw_shoppers(rng: np.random.Generator, consumers: int, purchase_rate: np.nd
     rates = np.ascontiguousarray(purchase_rate, dtype=np.float64)
     dense = (rates > DENSE_SHOPPING) & (rates < 1.0)
     sparse = (rates > 0.0) & (rates <= DENSE_SHOPPING)
-    expected = consumers * rates
-    batch = np.where(sparse, expected + 4.0 * np.sqrt(expected) + 16.0, 0.0).astype(np.int64)
+    batch = np.where(sparse, gap_batch(consumers * rates), 0).astype(np.int64)
     uniforms = rng.random(int(dense.sum()) * consumers)
     gaps = rng.standard_exponential(int(batch.sum()))
     who, start, last = _shoppers(consumers, rates, dense, uniforms, gaps, batch)
@@ -51,6 +50,17 @@ def draw_shoppers(rng: np.random.Generator, consumers: int, purchase_rate: np.nd
 
 
 DENSE_SHOPPING = 0.5
+#: A sparse market's batch of gaps: its expected shoppers plus this many standard
+#: deviations plus ``BATCH_EXTRA``.
+BATCH_SIGMAS = 4.0
+BATCH_EXTRA = 16.0
+
+
+def gap_batch(expected):
+    """How many exponential gaps to draw for ``expected`` shoppers (array or number), at
+    least one."""
+    batch = expected + BATCH_SIGMAS * np.sqrt(expected) + BATCH_EXTRA
+    return np.maximum(batch, 1.0).astype(np.int64)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -73,36 +83,40 @@ def _shoppers(consumers, rates, dense, uniforms, gaps, batch):  # pragma: no cov
                 found += 1 if everyone or uniforms[used_u + i] < phi else 0
             used_u += consumers if dense[m] else 0
         elif phi > 0.0:
-            scale = -1.0 / np.log1p(-phi)  # infinite for a tiny phi: nobody shops
-            i = -1
-            for g in range(batch[m]):
-                gap = np.floor(gaps[used_g + g] * scale)
-                if not gap < consumers - 1 - i:  # past the last consumer (or not a number)
-                    i = consumers
-                    break
-                i += 1 + int(gap)
-                who[found] = i
-                found += 1
-            last[m] = i
+            found, last[m] = _walk(consumers, phi, -1, gaps[used_g:used_g + batch[m]], who,
+                                   found)
             used_g += batch[m]
         start[m + 1] = found
     return who[:found], start, last
 
 
+@nb.njit(cache=True, error_model="numpy")
+def _walk(consumers, phi, last, gaps, who, found):  # pragma: no cover - compiled
+    """Shoppers after consumer ``last``, one gap 1 + floor(E / -log(1 - phi)) each, written
+    into ``who`` from ``found``; returns the new count and the last shopper reached
+    (``consumers`` once a gap passes the last consumer)."""
+    scale = -1.0 / np.log1p(-phi)  # infinite for a tiny phi: nobody shops
+    i = last
+    for g in range(gaps.size):
+        gap = np.floor(gaps[g] * scale)
+        if not gap < consumers - 1 - i:  # past the last consumer (or not a number)
+            return found, consumers
+        i += 1 + int(gap)
+        who[found] = i
+        found += 1
+    return found, i
+
+
 def _more_shoppers(rng: np.random.Generator, consumers: int, phi: float,
                    last: int) -> np.ndarray:
-    """Shoppers after consumer ``last`` in a sparse market, batch after batch."""
+    """Shoppers after consumer ``last`` in a sparse market whose batch ran out, batch
+    after batch."""
     found: list[np.ndarray] = []
-    with np.errstate(over="ignore", invalid="ignore"):
-        scale = -1.0 / np.log1p(-phi)
-        while last < consumers - 1:
-            expected = (consumers - 1 - last) * phi
-            draws = rng.standard_exponential(int(expected + 4 * expected**0.5 + 16))
-            gaps = 1 + np.minimum(np.nan_to_num(np.floor(draws * scale), nan=consumers),
-                                  consumers).astype(np.int64)
-            steps = last + np.cumsum(gaps)
-            found.append(steps[steps < consumers])
-            last = int(steps[-1])
+    while last < consumers - 1:
+        gaps = rng.standard_exponential(int(gap_batch((consumers - 1 - last) * phi)))
+        who = np.empty(gaps.size, np.int64)
+        count, last = _walk(consumers, phi, last, gaps, who, 0)
+        found.append(who[:count])
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 

@@ -41,7 +41,6 @@ def float_row(name: str) -> int:
 class Firms:
     """Per-firm arrays (length = slots); see DESIGN §1.1 for the symbols."""
 
-
     firm_id: np.ndarray
     category: np.ndarray
     region: np.ndarray
