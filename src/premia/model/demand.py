@@ -115,8 +115,8 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
         got = np.zeros((max(n_cul, 1), X.shape[0], BLOCK))
         # the shoppers' buffers are separate arrays: a NamedTuple of arrays inside a
         # prange body mis-compiles under parallel=True (wrong demand, then a segfault)
-        index = np.empty(b8, np.int64)
-        choice_u = np.empty(b8)
+        index = np.empty(X.shape[0] * BLOCK, np.int64)
+        choice_u = np.empty(X.shape[0] * BLOCK)
         picked = np.empty(BLOCK, np.int64)
         for m in range(n_markets):
             lo, hi = offsets[m], offsets[m + 1]
@@ -160,16 +160,16 @@ def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share
     surplus = 0.0
     for blk in range((b8 + BLOCK - 1) // BLOCK):
         n8 = min(BLOCK, b8 - blk * BLOCK)
-        block_weights(X, blk, n8, lo, hi, off, v0m, n_cul, V, top, total)
+        block_weights(X, blk, lo, hi, off, v0m, n_cul, V, top, total)
         surplus += _inclusive_values(X, blk, n8, v0m, top, total, share)
-        for i in range(n8):
+        for i in range(BLOCK):  # whole blocks: see block_weights
             share[i] = phi_m / total[i]
-        for i in range(n8):
+        for i in range(BLOCK):
             scale[i] = X[blk, WEIGHT, i] * share[i]
         for j in range(lo, hi):
             row, k = j - lo, culture[j]
             if k >= 0:
-                for i in range(n8):
+                for i in range(BLOCK):
                     got[k, blk, i] += V[row, i] * share[i]
         row_dots(demand, V, scale, size, n8)
     return phi_m / off[5][lo] * surplus
@@ -202,7 +202,7 @@ def _sampled_market(SX, bs8, lo, hi, v0m, n_cul, off, choice_u, index, V, top, t
     u0 = v0m * LOG2E
     for blk in range((bs8 + BLOCK - 1) // BLOCK):
         n8 = min(BLOCK, bs8 - blk * BLOCK)
-        block_weights(SX, blk, n8, lo, hi, off, v0m, n_cul, V, top, total)
+        block_weights(SX, blk, lo, hi, off, v0m, n_cul, V, top, total)
         surplus += _inclusive_values(SX, blk, n8, v0m, top, total, scratch)
         target = scratch
         for s in range(n8):
@@ -247,7 +247,7 @@ def _gather_shoppers(b, m, i0, shoppers, index, choice_u, SX, alpha, gfac, weigh
                       affinity, awareness, follows)
         bs += 1
     bs8 = (bs + LANES - 1) // LANES * LANES
-    for s in range(bs, bs8):
+    for s in range(bs, (bs8 + BLOCK - 1) // BLOCK * BLOCK):  # whole blocks: block_weights
         sb, sp = s // BLOCK, s % BLOCK
         index[s] = -1
         choice_u[s] = 0.0

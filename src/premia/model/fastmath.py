@@ -114,9 +114,10 @@ def exp2_nonpositive(x):
     p = p * r + c[2]
     p = p * r + c[1]
     p = p * r + c[0]
-    # the low 12 bits of ``shifted`` hold t (two's complement): move t + 1023 into the
-    # exponent field
-    return p * _as_float((_as_bits(shifted) + 1023) << 52)
+    # the low 12 bits of ``shifted`` hold t (two's complement): adding t to p's exponent
+    # field is the product p 2^t, exactly (p is in [0.7, 1.5) and t >= -1010, so the
+    # result stays normal), one vector operation fewer than multiplying by 2^t
+    return _as_float(_as_bits(p) + (_as_bits(shifted) << 52))
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")

@@ -53,7 +53,7 @@ def _counterfactual(X_all, n, off, v0m, n_cul, cand, d_quality, d_meaning, d_pri
         b8 = (min(n, (ch + 1) * CHUNK) - ch * CHUNK + LANES - 1) // LANES * LANES
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
-            block_weights(X, blk, n8, 0, size, off, v0m, n_cul, V, top, total)
+            block_weights(X, blk, 0, size, off, v0m, n_cul, V, top, total)
             for r in range(n_cand):
                 j = cand[r]
                 k = off[2][j]

@@ -64,7 +64,7 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
         s_sum, l_sum, t_sum = np.zeros(size), np.zeros(size), np.zeros(size)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
-            block_weights(X, blk, n8, 0, size, off, v0m, n_cul, V, top, total)
+            block_weights(X, blk, 0, size, off, v0m, n_cul, V, top, total)
             for i in range(n8):
                 scale[i] = X[blk, WEIGHT, i] / total[i]
             for i in range(n8):
