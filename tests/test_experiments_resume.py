@@ -15,8 +15,10 @@ from conftest import MINIMAL
 from premia.experiments.store import Store
 from premia.results import TABLES
 
+# runs of about 0.3 s each: the test process would have to be starved for seconds on a
+# loaded machine before all twelve could finish between two polls
 ARGS = ["--grid", "category.phones.patent_length=6:24:4", "--seeds", "3",
-        "--set", "scenario.periods=24", "--set", "scenario.consumers=300"]
+        "--set", "scenario.periods=120", "--set", "scenario.consumers=300"]
 
 
 def premia_sweep(store: Path, *extra: str) -> subprocess.Popen:
