@@ -55,7 +55,7 @@ def compare(consumers: int, sampled: bool, repeat: int = 7) -> dict:
     return {"consumers": consumers, "mode": "sampled" if sampled else "expected",
             "evaluated": evaluated, "serial_us": 1e6 * s, "threaded_us": 1e6 * t,
             "speedup": s / t,
-            "uses_threads": dm.use_threads(evaluated // 2 if sampled else evaluated)}
+            "uses_threads": dm.use_threads(dm.kernel_load(consumers, evaluated, sampled))}
 
 
 def main(argv: list[str] | None = None) -> dict:

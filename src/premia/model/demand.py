@@ -55,7 +55,9 @@ from premia.model.logit import (
     buffer_rows,
     fill_consumer,
     load_chunk,
+    pad_blocks,
 )
+from premia.model.shoppers import NO_SHOPPERS
 
 #: Consumers (or, in sampled demand, shoppers) from which the kernels use the thread pool.
 #: Measured on 2 cores (benchmarks/threads.py): two threads make the expected-demand
@@ -246,14 +248,10 @@ def _gather_shoppers(b, m, i0, shoppers, index, choice_u, SX, alpha, gfac, weigh
         fill_consumer(SX, bs // BLOCK, bs % BLOCK, who[first + bs], alpha, gfac, weight,
                       affinity, awareness, follows)
         bs += 1
-    bs8 = (bs + LANES - 1) // LANES * LANES
-    for s in range(bs, (bs8 + BLOCK - 1) // BLOCK * BLOCK):  # whole blocks: block_weights
-        sb, sp = s // BLOCK, s % BLOCK
+    for s in range(bs, (bs + BLOCK - 1) // BLOCK * BLOCK):
         index[s] = -1
         choice_u[s] = 0.0
-        SX[sb, :, sp] = 0.0
-        SX[sb, PFAC, sp] = 1.0
-    return bs8
+    return pad_blocks(SX, bs)
 
 
 @nb.njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
@@ -286,6 +284,12 @@ def use_threads(consumers: int) -> bool:
         return False
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # read when the pool starts
     return nb.get_num_threads() > 1
+
+
+def kernel_load(consumers: int, shoppers: int, sampled: bool) -> int:
+    """The work of a demand call in consumers' worth, for :func:`use_threads`: a shopper
+    costs the sampled kernel about half what a consumer costs the expected one."""
+    return shoppers // 2 if sampled else consumers
 
 
 def pack(offer: Offer, eta: float) -> tuple:
@@ -333,14 +337,12 @@ def expected_demand(offer: Offer, consumers, eta: float, weight=None,
     Returns:
         ``(demand, consumer_surplus)``.
     """
-    n_markets = offer.offsets.shape[0] - 1
     if shoppers is None:
         if sampled:
             raise ValueError("sampled demand needs the shoppers (draw_shoppers)")
-        shoppers = (np.zeros(n_markets + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    # a shopper costs the sampled kernel about half what a consumer costs the expected one
-    evaluated = shoppers[1].size // 2 if sampled else consumers.quality_taste.size
-    kernel = _demand_parallel if use_threads(evaluated) else _demand_serial
+        shoppers = NO_SHOPPERS
+    load = kernel_load(consumers.quality_taste.size, shoppers[1].size, sampled)
+    kernel = _demand_parallel if use_threads(load) else _demand_serial
     return kernel(
         consumers.quality_taste, consumers.price_factor, consumer_weights(consumers, weight),
         consumers.affinity, consumers.awareness, consumers.follows, offer.offsets,

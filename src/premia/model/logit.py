@@ -53,15 +53,22 @@ def fill_chunk(X, i0, b, alpha, gfac, weight, affinity, awareness, follows):
     :func:`block_weights` always works on a whole block. Row ``CULTURE_ROWS + k`` is a_ik, row
     ``CULTURE_ROWS + n_cul + k`` e_ik, row ``CULTURE_ROWS + 2 n_cul + z`` f_iz.
     """
-    b8 = (b + LANES - 1) // LANES * LANES
     for i in range(b):
         fill_consumer(X, i // BLOCK, i % BLOCK, i0 + i, alpha, gfac, weight, affinity,
                       awareness, follows)
-    for i in range(b, (b8 + BLOCK - 1) // BLOCK * BLOCK):
+    return pad_blocks(X, b)
+
+
+@nb.njit(cache=True, inline="always", error_model="numpy")
+def pad_blocks(X, filled):
+    """Fill the buffer's columns from ``filled`` to the end of that block with padding
+    consumers (all zero, price factor 1); returns ``filled`` rounded up to a multiple of
+    ``LANES``."""
+    for i in range(filled, (filled + BLOCK - 1) // BLOCK * BLOCK):
         blk, pos = i // BLOCK, i % BLOCK
         X[blk, :, pos] = 0.0
         X[blk, PFAC, pos] = 1.0
-    return b8
+    return (filled + LANES - 1) // LANES * LANES
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
@@ -139,68 +146,67 @@ def block_weights(X, blk, lo, hi, off, v0m, n_cul, V, top, total):
     about 8 % faster than looping over the block's real consumers only.
     """
     quality, meaning, culture, origin, price, pweight, creator, eta = off
-    n8 = BLOCK
     awa0, fol0 = CULTURE_ROWS + n_cul, CULTURE_ROWS + 2 * n_cul
     u0, eta2 = v0m * LOG2E, eta * LOG2E
-    for i in range(n8):
+    for i in range(BLOCK):
         top[i] = u0
     for j in range(lo, hi):
         row, k, ko, z = j - lo, culture[j], origin[j], creator[j]
         q, pp = quality[j] * LOG2E, pweight[j] * price[j] * LOG2E
         if k < 0 and ko < 0:
-            for i in range(n8):
+            for i in range(BLOCK):
                 v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i]
                 V[row, i] = v
                 top[i] = max(top[i], v)
         elif k < 0:
             ro = CULTURE_ROWS + ko
-            for i in range(n8):
+            for i in range(BLOCK):
                 v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + eta2 * X[blk, ro, i]
                 V[row, i] = v
                 top[i] = max(top[i], v)
         else:
-            _culture_utilities(X, blk, n8, row, q, pp, meaning[j] * LOG2E,
+            _culture_utilities(X, blk, row, q, pp, meaning[j] * LOG2E,
                                CULTURE_ROWS + k, awa0 + k, fol0 + z if z >= 0 else -1,
                                CULTURE_ROWS + ko if ko >= 0 else -1, eta2, V, top)
-    for i in range(n8):
+    for i in range(BLOCK):
         total[i] = exp2_nonpositive(u0 - top[i])
     for j in range(lo, hi):
         row, k, z = j - lo, culture[j], creator[j]
         if k < 0:
-            for i in range(n8):
+            for i in range(BLOCK):
                 w = exp2_nonpositive(V[row, i] - top[i])
                 V[row, i] = w
                 total[i] += w
         elif z >= 0:
             ra, rf = awa0 + k, fol0 + z
-            for i in range(n8):
+            for i in range(BLOCK):
                 e = max(X[blk, ra, i], X[blk, rf, i])
                 w = e * exp2_nonpositive(V[row, i] - top[i])
                 V[row, i] = w
                 total[i] += w
         else:
             ra = awa0 + k
-            for i in range(n8):
+            for i in range(BLOCK):
                 w = X[blk, ra, i] * exp2_nonpositive(V[row, i] - top[i])
                 V[row, i] = w
                 total[i] += w
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _culture_utilities(X, blk, n8, row, q, pp, meaning, ra, re, rf, ro, halo, V, top):
+def _culture_utilities(X, blk, row, q, pp, meaning, ra, re, rf, ro, halo, V, top):
     """U_ij of a good carrying a culture (rows ``ra`` affinity, ``re`` awareness, ``rf``
     the creator's followers or -1, ``ro`` the halo's affinity or -1); the maximum runs
     over considered goods only, and a good i does not consider gets U = -inf."""
     rf = rf if rf >= 0 else re  # followers consider the good whatever their awareness
     if ro >= 0:
-        for i in range(n8):
+        for i in range(BLOCK):
             v = (X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + meaning * X[blk, ra, i]
                  + halo * X[blk, ro, i])
             v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
             V[row, i] = v
             top[i] = max(top[i], v)
     else:
-        for i in range(n8):
+        for i in range(BLOCK):
             v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + meaning * X[blk, ra, i]
             v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
             V[row, i] = v

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from premia.model.fastmath import REASSOC
 from premia.model.regions import RegionIncomes
-from premia.model.state import State
+from premia.model.state import State, float_row
 from premia.scenario import Scenario
 
 _F = pa.float64()
@@ -74,7 +74,6 @@ class Recorder:
         self.firm_ints: list[np.ndarray] = []
         self.firm_alive: list[np.ndarray] = []
         self.firm_floats: list[np.ndarray] = []
-        self.float_rows: dict[str, int] = {}
         self.category_ints: list[np.ndarray] = []
         self.surplus: list[np.ndarray] = []
         self.culture_rows: list[tuple[np.ndarray, ...]] = []
@@ -90,7 +89,6 @@ class Recorder:
         self.firm_ints.append(ints)
         self.firm_alive.append(alive)
         self.firm_floats.append(f.floats[:, s])
-        self.float_rows = f.float_rows
         self.category_ints.append(np.concatenate((mk.market, mk.entrants, mk.exits)))
         self.surplus.append(st.consumer_surplus[:self.category_ids.size].astype(np.float64))
         if self.culture_ids.size:
@@ -137,13 +135,12 @@ class Recorder:
     def _firm_columns(self, periods: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The firms table's columns, in order, from the ids and the gathered floats; and
         the rows' category codes."""
-        rows = self.float_rows
         counts = [ints.shape[1] for ints in self.firm_ints]
         ints = np.concatenate(self.firm_ints, axis=1)
         block = np.concatenate(self.firm_floats, axis=1)
 
         def col(name: str) -> np.ndarray:
-            return block[rows[name]]
+            return block[float_row(name)]
 
         cat, region = ints[1], ints[2]
         out = {"period": np.repeat(periods, counts), "firm": ints[0],
@@ -216,17 +213,6 @@ class Recorder:
             "hhi": np.where(has_sales, total(share**2), 0.0),
             "max_markup": np.where(count > 0, largest, 0.0),
         }
-
-    def _cultures(self, st: State, culture) -> None:
-        n_k = self.culture_ids.size
-        if not n_k:
-            return
-        c = st.consumers
-        mean_affinity, accepting, aware = culture_means(c.weight, c.affinity, c.awareness,
-                                                        self.thresholds)
-        self._add("cultures", period=np.full(n_k, st.period), culture=self.culture_ids,
-                  mean_affinity=mean_affinity, accepting_share=accepting, aware_share=aware,
-                  media_reach=culture.reach.copy(), capital=st.capital.copy())
 
 
 @nb.njit(cache=True, error_model="numpy")

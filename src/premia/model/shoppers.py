@@ -120,4 +120,5 @@ def _more_shoppers(rng: np.random.Generator, consumers: int, phi: float,
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
+#: The shoppers argument of an expected-demand call (the kernel reads it in sampled mode only).
 NO_SHOPPERS = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0))

@@ -7,6 +7,7 @@ each firm a unique number for the results tables.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -34,7 +35,12 @@ INT_FIELDS = ("firm_id", "category", "region", "owner", "coop", "tech_born", "al
 
 def float_row(name: str) -> int:
     """The row of a firm array in the float block (:attr:`Firms.floats`)."""
-    return Firms._float_names().index(name)
+    return _float_rows()[name]
+
+
+@functools.cache
+def _float_rows() -> dict[str, int]:
+    return {name: row for row, name in enumerate(Firms._float_names())}
 
 
 @dataclass
@@ -80,10 +86,8 @@ class Firms:
     capacity_rent: np.ndarray
     efficiency: np.ndarray
     labour: np.ndarray
-    #: the float arrays above as the rows of one block, and each one's row
+    #: the float arrays above as the rows of one block (:func:`float_row` gives each one's)
     floats: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    float_rows: dict[str, int] = field(default_factory=dict, init=False, repr=False,
-                                       compare=False)
 
     @classmethod
     def empty(cls, slots: int) -> Firms:
@@ -111,17 +115,21 @@ class Firms:
     def _float_names(cls) -> list[str]:
         return [f.name for f in fields(cls) if f.init and f.name not in INT_FIELDS]
 
+    @property
+    def float_rows(self) -> dict[str, int]:
+        """Each float array's row in :attr:`floats`."""
+        return _float_rows()
+
     def _bind_floats(self) -> None:
         """Copy the float arrays into one block and make each a view of its row."""
         names = self._float_names()
         self.floats = np.array([getattr(self, name) for name in names], dtype=np.float64)
-        self.float_rows = {name: row for row, name in enumerate(names)}
         for row, name in enumerate(names):
             setattr(self, name, self.floats[row])
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        del state["floats"], state["float_rows"]
+        del state["floats"]
         return state
 
     def __setstate__(self, state: dict) -> None:
