@@ -1,12 +1,12 @@
 """Where the demand kernel's time goes: the kernel against copies of itself with one part
 left out, timed side by side.
 
-Each variant is a copy of ``model/demand.py``, ``model/logit.py`` and ``model/fastmath.py``
-in a temporary package, with one part of the work removed by a text substitution (the
-script stops if a substitution no longer matches the source). The variants compute wrong
-demand on purpose: they exist only to be timed. The cost of a part is the kernel's time
-minus the variant's, per consumer x good evaluation; the parts need not add up to the
-whole, because the CPU overlaps some of them.
+Each variant is a copy of the kernel's modules (``model/demand.py``, ``logit.py``,
+``lanes.py`` and ``fastmath.py``) in a temporary package, with one part of the work removed
+by a text substitution (the script stops if a substitution no longer matches the source).
+The variants compute wrong demand on purpose: they exist only to be timed. The cost of a
+part is the kernel's time minus the variant's, per consumer x good evaluation; the parts
+need not add up to the whole, because the CPU overlaps some of them.
 
 All variants run on one thread in the same process, interleaved, and each round's times
 are taken relative to the full kernel's in that round (the median over rounds is
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import machine, print_table, synthetic_market, write_json
 
 MODEL = Path(__file__).resolve().parents[1] / "src" / "premia" / "model"
-FILES = ("demand", "logit", "fastmath")
+FILES = ("demand", "logit", "fastmath", "lanes")
 
 #: part name -> [(file, text in the source, replacement)]
 ABLATIONS: dict[str, list[tuple[str, str, str]]] = {

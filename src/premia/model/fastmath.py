@@ -5,13 +5,15 @@ This llvmlite has no SVML, so ``np.exp`` inside a Numba loop is a scalar libm ca
 the loop does not vectorize. These versions are plain arithmetic and bit manipulation,
 so loops over them vectorize, and they agree with NumPy to a unit in the last place:
 
-    2^x = 2^t 2^r,  t = round(x),  r = x - t (exact), |r| <= 1/2,  2^r by a degree-11 polynomial;
+    2^x = 2^m T_j 2^r,  x = m + j/16 + r (|r| <= 1/32),  T_j = 2^(j/16) from a table,
+          2^r by a degree-6 polynomial;
     log(x) = e ln2 + 2 atanh(s),  x = m 2^e,  s = (m - 1) / (m + 1),  atanh to s^21.
 
 The kernels work in base 2 (utilities times log2 e), which spares exp's two-step
-Cody-Waite reduction. The 2^r polynomial is the Chebyshev fit of 2^r on [-1/2, 1/2]
-(``mpmath.chebyfit`` at 50 digits, 12 terms; its error after rounding the coefficients to
-double is 2.0e-17, below a quarter of a unit in the last place).
+Cody-Waite reduction. The 2^r polynomial is the Chebyshev fit of 2^r on [-1/32, 1/32]
+(``mpmath.chebyfit`` at 50 digits, 7 terms; its error is 7.0e-18, a sixteenth of a unit in
+the last place). The table spares five polynomial terms; in the demand kernel its lookup is
+one vector permute (:mod:`premia.model.lanes`).
 
 Fast-math flags exclude reassociation: every sum keeps the order written in the code. The
 kernels compile with NumPy's error model (a division by zero gives inf, it does not
@@ -21,8 +23,9 @@ raise): Python's model puts a branch in every division and stops the loop vector
 from __future__ import annotations
 
 import numba as nb
+import numpy as np
 from llvmlite import ir
-from numba.core import types
+from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 FAST = {"nsz", "arcp", "contract"}  # no reassociation: sums keep their order
@@ -39,13 +42,27 @@ EXP2_FLOOR = -1010.0  # 2^-1010 ~ 1e-304: far below any share that matters, and 
 #: 1.5 * 2**52: adding it rounds a float of magnitude below 2**51 to an integer, held in
 #: the low bits of the sum's mantissa.
 ROUND_SHIFT = 6755399441055744.0
-#: Coefficients of the degree-11 Chebyshev fit of 2^r on [-1/2, 1/2], constant first.
-EXP2_COEFFS = (
-    1.0, 0.6931471805599453, 0.24022650695910158, 0.055504108664821625,
-    0.009618129107587256, 0.001333355814640647, 0.00015403530463724353,
-    1.5252733841556773e-05, 1.3215432535912375e-06, 1.0178057087733941e-07,
-    7.074194297288521e-09, 4.4558179083360645e-10,
+#: 2^(j/16), j = 0..15, correctly rounded (``mpmath`` at 50 digits).
+EXP2_TABLE = (
+    1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
+    1.189207115002721, 1.241857812073484, 1.2968395546510096, 1.3542555469368927,
+    1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
+    1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474,
 )
+#: Adding it rounds x to a multiple of 1/16; 16 times that multiple is then held in the
+#: low bits of the sum's mantissa.
+TABLE_SHIFT = ROUND_SHIFT / 16
+#: Coefficients of the degree-6 Chebyshev fit of 2^r on [-1/32, 1/32], constant first
+#: (``mpmath.chebyfit`` at 50 digits; error 7.0e-18; the constant rounds to exactly 1).
+EXP2_COEFFS = (
+    1.0, 0.6931471805599468, 0.24022650695910086, 0.05550410865209357,
+    0.009618129106525682, 0.001333381881538924, 0.0001540375624545771,
+)
+#: The table's bits less j 2^48, so that adding 16 k 2^48 (k = m + j/16) gives the bits of
+#: 2^m T_j: one integer add scales by 2^m (the ``exp`` of Arm's optimized-routines).
+EXP2_SCALE_BITS = tuple(int(b) - (j << 48) for j, b in enumerate(
+    np.array(EXP2_TABLE).view(np.int64)))
+_EXP2_SCALE_BITS = np.array(EXP2_SCALE_BITS, dtype=np.int64)
 LANES = 8  # consumers are padded to a multiple of this (one AVX-512 register)
 
 
@@ -88,36 +105,46 @@ def wide_vectors(typingctx):
     return types.none(), codegen
 
 
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a b + c rounded once (``llvm.fma``; vectorizes), whatever the fast-math flags."""
+
+    def codegen(context, builder, signature, args):
+        d = ir.DoubleType()
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d, d, d]),
+                                            "llvm.fma.f64")
+        return builder.call(fn, args)
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def exp2_nonpositive(x):
     """2^x for x <= 0, branch-free so that loops over it vectorize (no SVML needed).
 
-    t = round(x) by the ``ROUND_SHIFT`` trick (t's bits stay in the shifted sum, so 2^t is
-    one integer add and shift away), r = x - t exactly, and the degree-11 polynomial for
-    2^r. Arguments below ``EXP2_FLOOR`` are floored there; the result is also right for
-    0 < x < 1023. Agrees with ``np.exp2`` to a unit in the last place.
+    k = x rounded to a multiple of 1/16 by the ``TABLE_SHIFT`` trick (16 k's bits stay in
+    the shifted sum), r = x - k exactly (|r| <= 1/32), and 2^x = 2^m T_j 2^r with
+    16 k = 16 m + j: 2^m T_j from ``EXP2_SCALE_BITS`` by one integer add, 2^r - 1 by the
+    degree-6 polynomial, and 2^x = 2^m T_j + 2^m T_j (2^r - 1) by one fma. Arguments
+    below ``EXP2_FLOOR`` are floored there; the result is also right for 0 < x < 1023.
+    Agrees with ``np.exp2`` to a unit in the last place.
+    :mod:`premia.model.lanes` computes the same operations eight lanes at a time.
     """
     x = max(x, EXP2_FLOOR)
-    shifted = x + ROUND_SHIFT
-    t = shifted - ROUND_SHIFT
-    r = x - t
+    shifted = x + TABLE_SHIFT
+    r = x - (shifted - TABLE_SHIFT)
     c = EXP2_COEFFS
-    p = c[11]
-    p = p * r + c[10]
-    p = p * r + c[9]
-    p = p * r + c[8]
-    p = p * r + c[7]
-    p = p * r + c[6]
-    p = p * r + c[5]
-    p = p * r + c[4]
-    p = p * r + c[3]
-    p = p * r + c[2]
-    p = p * r + c[1]
-    p = p * r + c[0]
-    # the low 12 bits of ``shifted`` hold t (two's complement): adding t to p's exponent
-    # field is the product p 2^t, exactly (p is in [0.7, 1.5) and t >= -1010, so the
-    # result stays normal), one vector operation fewer than multiplying by 2^t
-    return _as_float(_as_bits(p) + (_as_bits(shifted) << 52))
+    p = fma(c[6], r, c[5])
+    p = fma(p, r, c[4])
+    p = fma(p, r, c[3])
+    p = fma(p, r, c[2])
+    p = fma(p, r, c[1])
+    p = p * r  # 2^r - 1
+    bits = _as_bits(shifted)
+    # the low 16 bits of ``bits`` hold 16 k = 16 m + j (two's complement), so shifted up
+    # by 48 they add m to the exponent field and j 2^48, which the table entry takes off
+    scale = _as_float(_EXP2_SCALE_BITS[bits & (len(EXP2_TABLE) - 1)] + (bits << 48))
+    return fma(scale, p, scale)  # 2^m T_j 2^r; 2^m T_j is normal as m >= -1011
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")

@@ -29,7 +29,13 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.fastmath import FAST, LANES, LOG2E, exp2_nonpositive
+from premia.model.fastmath import FAST, LANES, LOG2E
+from premia.model.lanes import (
+    aware_weight_lanes,
+    either_weight_lanes,
+    outside_lanes,
+    weight_lanes,
+)
 
 CHUNK = 1024
 BLOCK = 64  # consumers per block: a power of two, at least LANES, dividing CHUNK
@@ -138,7 +144,10 @@ def block_weights(X, blk, lo, hi, off, v0m, n_cul, V, top, total):
     On return ``V[j - lo, :]`` holds e_ij exp(V_ij - top_i), ``total`` exp(V_i0 - top_i)
     plus their sum and ``top`` the largest considered utility (or v0), in base-2 units
     (log2 e times utils). Two passes over the block: utilities and their running maximum,
-    then the exponentials and their sum.
+    then the exponentials and their sum, eight consumers at a time by the explicit vector
+    code of :mod:`premia.model.lanes` (the same bits as ``exp2_nonpositive``; LLVM would
+    vectorize the table lookup as a gather, slower than the polynomial terms it saves).
+    ``V`` has ``BLOCK`` columns, as every caller allocates it.
 
     Every loop runs over the whole block (``BLOCK`` consumers, padding included: the
     buffers are padded to whole blocks): with a trip count known when compiling, LLVM
@@ -168,28 +177,22 @@ def block_weights(X, blk, lo, hi, off, v0m, n_cul, V, top, total):
             _culture_utilities(X, blk, row, q, pp, meaning[j] * LOG2E,
                                CULTURE_ROWS + k, awa0 + k, fol0 + z if z >= 0 else -1,
                                CULTURE_ROWS + ko if ko >= 0 else -1, eta2, V, top)
-    for i in range(BLOCK):
-        total[i] = exp2_nonpositive(u0 - top[i])
+    at_x = blk * X.shape[1] * BLOCK  # flat offset of the block in X
+    for i in range(0, BLOCK, LANES):
+        outside_lanes(u0, top, total, i)
     for j in range(lo, hi):
         row, k, z = j - lo, culture[j], creator[j]
         if k < 0:
-            for i in range(BLOCK):
-                w = exp2_nonpositive(V[row, i] - top[i])
-                V[row, i] = w
-                total[i] += w
+            for i in range(0, BLOCK, LANES):
+                weight_lanes(V, row * V.shape[1] + i, top, total, i)
         elif z >= 0:
-            ra, rf = awa0 + k, fol0 + z
-            for i in range(BLOCK):
-                e = max(X[blk, ra, i], X[blk, rf, i])
-                w = e * exp2_nonpositive(V[row, i] - top[i])
-                V[row, i] = w
-                total[i] += w
+            at_a, at_f = at_x + (awa0 + k) * BLOCK, at_x + (fol0 + z) * BLOCK
+            for i in range(0, BLOCK, LANES):
+                either_weight_lanes(V, row * V.shape[1] + i, top, total, i, X, at_a + i, at_f + i)
         else:
-            ra = awa0 + k
-            for i in range(BLOCK):
-                w = X[blk, ra, i] * exp2_nonpositive(V[row, i] - top[i])
-                V[row, i] = w
-                total[i] += w
+            at_a = at_x + (awa0 + k) * BLOCK
+            for i in range(0, BLOCK, LANES):
+                aware_weight_lanes(V, row * V.shape[1] + i, top, total, i, X, at_a + i)
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
@@ -211,3 +214,4 @@ def _culture_utilities(X, blk, row, q, pp, meaning, ra, re, rf, ro, halo, V, top
             v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
             V[row, i] = v
             top[i] = max(top[i], v)
+
