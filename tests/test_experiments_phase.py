@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,32 @@ def test_phase_grid_verdicts_boundary_and_outputs(tmp_path, fake_claim):
                   out=tmp_path)
     assert len(fake_claim) == 9, "cached cells were recomputed"
     pd.testing.assert_frame_equal(again.cells, res.cells)
+
+
+def test_cells_cached_by_other_code_are_computed_again(tmp_path, fake_claim, monkeypatch):
+    x = "category.embroidery.authenticity_loss=0:1:2"
+    y = "category.embroidery.hand_materials=100:300:2"
+    phase("C4", x, y, seeds=2, executor="serial", out=tmp_path)
+    phase("C4", x, y, seeds=2, executor="serial", out=tmp_path)
+    assert len(fake_claim) == 4
+    module = sys.modules["premia.experiments.phase"]  # the package exports the function
+    monkeypatch.setattr(module, "code_digest", lambda: "another premia")
+    phase("C4", x, y, seeds=2, executor="serial", out=tmp_path)
+    assert len(fake_claim) == 8, "cells computed by other code were reused"
+
+
+def test_source_digest_changes_with_any_source_file(tmp_path):
+    from premia.experiments.phase import source_digest
+
+    (tmp_path / "model").mkdir()
+    kernel = tmp_path / "model" / "logit.py"
+    kernel.write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("not code")
+    before = source_digest(tmp_path)
+    (tmp_path / "notes.txt").write_text("still not code")
+    assert source_digest(tmp_path) == before
+    kernel.write_text("x = 2\n")
+    assert source_digest(tmp_path) != before
 
 
 def test_phase_rejects_unknown_claims_and_equal_axes(fake_claim):

@@ -4,8 +4,9 @@ Every cell ``(x, y)`` runs :func:`premia.claims.run_claim` with
 ``overrides={x_path: x, y_path: y}`` over ``seeds`` seeds, for one of the essay's claims
 (``C4``) or any question (``FILE:QUESTION``). A cell is on the *boundary* when one of its
 four neighbours has another verdict; the heatmap marks those cells. Each cell's result is
-cached as ``<cache>/<hash>.json`` (written atomically, keyed by the cell and the content of
-the question's scenario files), so an interrupted diagram resumes.
+cached as ``<cache>/<hash>.json`` (written atomically, keyed by the cell, the content of
+the question's scenario files and premia's own code), so an interrupted diagram resumes
+and a diagram made again after an upgrade is computed again.
 """
 
 from __future__ import annotations
@@ -162,9 +163,25 @@ class PhaseResult:
         return {"csv": csv, "html": html, "md": md}
 
 
-def scenario_digest(question: Question) -> str:
-    """A hash of the question's scenario files, so cached cells of an edited file are redone."""
+def source_digest(folder: Path) -> str:
+    """A hash of the names and contents of the Python files under ``folder``."""
     digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """A hash of premia's source files: results computed by other code are not reused."""
+    return source_digest(Path(__file__).resolve().parents[1])
+
+
+def scenario_digest(question: Question) -> str:
+    """A hash of the question's scenario files and of premia's code, so cached cells of an
+    edited file, or computed by another version of premia, are redone."""
+    digest = hashlib.sha256(code_digest().encode())
     for path in sorted({str(v.source) for v in question.variants.values()}):
         try:
             digest.update(Path(path).read_bytes())
