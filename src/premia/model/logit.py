@@ -29,7 +29,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.fastmath import FAST, LANES, LOG2E
+from premia.model.fastmath import FAST, LANES, LOG2E, running_max
 from premia.model.lanes import (
     aware_weight_lanes,
     either_weight_lanes,
@@ -166,13 +166,13 @@ def block_weights(X, blk, lo, hi, off, v0m, n_cul, V, top, total):
             for i in range(BLOCK):
                 v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i]
                 V[row, i] = v
-                top[i] = max(top[i], v)
+                top[i] = running_max(top[i], v)
         elif k < 0:
             ro = CULTURE_ROWS + ko
             for i in range(BLOCK):
                 v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + eta2 * X[blk, ro, i]
                 V[row, i] = v
-                top[i] = max(top[i], v)
+                top[i] = running_max(top[i], v)
         else:
             _culture_utilities(X, blk, row, q, pp, meaning[j] * LOG2E,
                                CULTURE_ROWS + k, awa0 + k, fol0 + z if z >= 0 else -1,
@@ -207,11 +207,11 @@ def _culture_utilities(X, blk, row, q, pp, meaning, ra, re, rf, ro, halo, V, top
                  + halo * X[blk, ro, i])
             v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
             V[row, i] = v
-            top[i] = max(top[i], v)
+            top[i] = running_max(top[i], v)
     else:
         for i in range(BLOCK):
             v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + meaning * X[blk, ra, i]
             v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
             V[row, i] = v
-            top[i] = max(top[i], v)
+            top[i] = running_max(top[i], v)
 
