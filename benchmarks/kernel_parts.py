@@ -46,8 +46,8 @@ ABLATIONS: dict[str, list[tuple[str, str, str]]] = {
          "            if k >= 1 << 40:\n                for i in range(BLOCK):\n"
                    "                    got[k, blk, i]")],
     "demand sums over consumers": [
-        ("demand", "        row_dots(demand, V, scale, size, n8)\n",
-         "        demand[0] += scale[0]\n")],
+        ("demand", "        lane_dots(lane_sums, V, scale, size)\n",
+         "        lane_sums[0, 0] += scale[0]\n")],
     "consumer surplus (log per consumer)": [
         ("demand", "        surplus += _inclusive_values(X, blk, n8, v0m, top, total, share)\n",
          "        surplus += total[0]\n")],

@@ -15,7 +15,8 @@ from premia.model.fastmath import (
     LANES,
     exp2_nonpositive,
 )
-from premia.model.lanes import has_permute, make_weight_lanes
+from premia.model.lanes import GROUPS, has_permute, lane_dots, make_weight_lanes
+from premia.model.logit import BLOCK, fold_lanes
 
 PERMUTED = make_weight_lanes(permute=True)
 LOADED = make_weight_lanes(permute=False)
@@ -113,3 +114,30 @@ def test_lanes_reject_arrays_they_cannot_read_as_lanes():
 
     with pytest.raises(nb.core.errors.TypingError):
         strided(np.zeros((2, 16)), np.zeros(8), np.zeros(8))
+
+
+@nb.njit
+def _block_demand(V, Y):
+    """Demand sums of several blocks through the lanes, folded once at the end."""
+    rows = V.shape[1]
+    lane_sums = np.zeros((rows, LANES))
+    out = np.empty(rows)
+    for blk in range(V.shape[0]):
+        lane_dots(lane_sums, V[blk], Y[blk], rows)
+    fold_lanes(out, lane_sums, rows)
+    return out
+
+
+def test_lane_dots_are_the_block_sums_in_a_fixed_order():
+    assert BLOCK == GROUPS * LANES
+    rng = np.random.default_rng(5)
+    V, Y = rng.uniform(0.0, 1.0, (3, 5, BLOCK)), rng.uniform(0.0, 2.0, (3, BLOCK))
+    got = _block_demand(V, Y)
+    np.testing.assert_allclose(got, np.einsum("brc,bc->r", V, Y), rtol=1e-14)
+    lanes = np.zeros((5, LANES))  # the documented order: each lane in block, group order
+    for b in range(3):
+        for g in range(GROUPS):
+            lanes += V[b][:, g * LANES:(g + 1) * LANES] * Y[b][g * LANES:(g + 1) * LANES]
+    assert np.abs(got - lanes.sum(axis=1)).max() < 1e-13
+    again = _block_demand(V, Y)
+    np.testing.assert_array_equal(got.view(np.int64), again.view(np.int64))

@@ -43,9 +43,9 @@ from premia.model.fastmath import (
     block_sum,
     exp2_nonpositive,
     log_positive,
-    row_dots,
     wide_vectors,
 )
+from premia.model.lanes import lane_dots
 from premia.model.logit import (
     BLOCK,
     CHUNK,
@@ -54,6 +54,7 @@ from premia.model.logit import (
     block_weights,
     buffer_rows,
     fill_consumer,
+    fold_lanes,
     load_chunk,
     pad_blocks,
 )
@@ -114,6 +115,7 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
         top, total = np.empty(BLOCK), np.empty(BLOCK)
         share, scale = np.empty(BLOCK), np.empty(BLOCK)
         demand_m = np.empty(width)
+        lane_sums = np.empty((width, LANES))
         got = np.zeros((max(n_cul, 1), X.shape[0], BLOCK))
         # the shoppers' buffers are separate arrays: a NamedTuple of arrays inside a
         # prange body mis-compiles under parallel=True (wrong demand, then a segfault)
@@ -132,7 +134,7 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
                                                  picked, dem, ch, got)
                 continue
             surplus[ch, m] = _expected_market(X, b8, lo, hi, phi[m], v0[m], n_cul, off, V,
-                                              top, total, share, scale, demand_m, got)
+                                              top, total, share, scale, demand_m, lane_sums, got)
             for j in range(lo, hi):
                 dem[ch, j] = demand_m[j - lo]
         for i in range(b):
@@ -150,7 +152,7 @@ def _demand_core(alpha, gfac, weight, affinity, awareness, follows, offsets, off
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share, scale,
-                     demand, got):
+                     demand, lane_sums, got):
     """Expected demand of one chunk in one market, block by block.
 
     Sets ``demand[:hi - lo]`` to the chunk's sum_i w_i phi P_ij, adds phi P_ij to
@@ -158,7 +160,7 @@ def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share
     """
     culture = off[2]
     size = hi - lo
-    demand[:size] = 0.0
+    lane_sums[:size] = 0.0
     surplus = 0.0
     for blk in range((b8 + BLOCK - 1) // BLOCK):
         n8 = min(BLOCK, b8 - blk * BLOCK)
@@ -173,7 +175,8 @@ def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share
             if k >= 0:
                 for i in range(BLOCK):
                     got[k, blk, i] += V[row, i] * share[i]
-        row_dots(demand, V, scale, size, n8)
+        lane_dots(lane_sums, V, scale, size)
+    fold_lanes(demand, lane_sums, size)
     return phi_m / off[5][lo] * surplus
 
 

@@ -28,6 +28,7 @@ from premia.model.fastmath import (
     TABLE_SHIFT,
 )
 
+GROUPS = 8  # lane groups in a block of the demand kernel: logit.BLOCK == GROUPS * LANES
 _D, _I64 = ir.DoubleType(), ir.IntType(64)
 _VEC, _IVEC = ir.VectorType(_D, LANES), ir.VectorType(_I64, LANES)
 
@@ -180,3 +181,35 @@ def make_weight_lanes(permute: bool | None = None):
 
 
 weight_lanes, aware_weight_lanes, either_weight_lanes, outside_lanes = make_weight_lanes()
+
+
+@intrinsic
+def lane_dots(typingctx, lane_sums, V, y, rows):
+    """lane_sums[r, :] += sum_g V[r, g LANES:(g + 1) LANES] y[g LANES:(g + 1) LANES] for
+    r < rows, over a whole block (``V`` has ``GROUPS * LANES`` columns).
+
+    Each lane's sum runs over every ``LANES``-th consumer of the block in order (one fma
+    chain per row, no horizontal sum); the lanes are folded once per chunk.
+    """
+    if not _c_float_arrays(lane_sums, V, y):
+        return None
+
+    def codegen(context, builder, sig, args):
+        sums, Vv, yv, rowsv = args
+        groups = GROUPS
+        fma = _function(builder, "llvm.fma.v8f64", _VEC, [_VEC, _VEC, _VEC])
+        ys = [_load(builder, _lanes_at(context, builder, sig.args[2], yv,
+                                       ir.Constant(_I64, g * LANES))) for g in range(groups)]
+        with cgutils.for_range(builder, rowsv) as loop:
+            base = builder.mul(loop.index, ir.Constant(_I64, groups * LANES))
+            s = None
+            for g in range(groups):
+                at = builder.add(base, ir.Constant(_I64, g * LANES))
+                v = _load(builder, _lanes_at(context, builder, sig.args[1], Vv, at))
+                s = builder.fmul(v, ys[g]) if s is None else builder.call(fma, [v, ys[g], s])
+            ps = _lanes_at(context, builder, sig.args[0], sums,
+                           builder.mul(loop.index, ir.Constant(_I64, LANES)))
+            _store(builder, builder.fadd(_load(builder, ps), s), ps)
+        return context.get_dummy_value()
+
+    return types.none(lane_sums, V, y, types.int64), codegen
