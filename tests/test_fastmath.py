@@ -15,7 +15,6 @@ from premia.model.fastmath import (
     log_positive,
     maximum,
     minimum,
-    row_dots,
     row_dots2,
     wide_vectors,
 )
@@ -40,10 +39,9 @@ def _log_all(x):
 @nb.njit
 def _sums(V, y, rows, n):
     wide_vectors()  # emits nothing: the function still runs
-    a, b, c = np.zeros(rows), np.zeros(rows), np.zeros(rows)
-    row_dots(a, V, y, rows, n)
+    b, c = np.zeros(rows), np.zeros(rows)
     row_dots2(b, c, V, y, y, rows, n)
-    return a, b, c, block_sum(y, n)
+    return b, c, block_sum(y, n)
 
 
 def _ulps(got: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -87,17 +85,16 @@ def test_log_near_one_is_accurate():
 @given(st.integers(1, 300), st.integers(0, 2**32 - 1))
 def test_block_sums_are_sums_in_a_fixed_order(n, seed):
     """The vectorized block sums are the sums (to rounding), give the same bits on the
-    same data every time, and the two-sum pass equals two one-sum passes."""
+    same data every time, and the two sums of one pass are computed alike."""
     rng = np.random.default_rng(seed)
     V, y = rng.standard_normal((3, n)), rng.standard_normal(n)
-    a, b, c, total = _sums(V, y, 3, n)
+    b, c, total = _sums(V, y, 3, n)
     again = _sums(V.copy(), y.copy(), 3, n)
-    for x, z in zip((a, b, c, total), again, strict=True):
+    for x, z in zip((b, c, total), again, strict=True):
         np.testing.assert_array_equal(x, z)
-    np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(b, c)
     scale = np.abs(V) @ np.abs(y)
-    assert np.all(np.abs(a - V @ y) <= 1e-13 * scale + 1e-300)
+    assert np.all(np.abs(b - V @ y) <= 1e-13 * scale + 1e-300)
     assert abs(total - y.sum()) <= 1e-13 * np.abs(y).sum()
 
 

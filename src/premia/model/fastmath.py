@@ -197,23 +197,13 @@ def log_positive(x):
 
 
 @nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
-def row_dots(out, V, y, rows, n):
-    """out[r] += sum_{i < n} V[r, i] y[i] for each r < rows (a block's sums over consumers).
+def row_dots2(out_a, out_b, V, ya, yb, rows, n):
+    """out_a[r] += sum_{i < n} V[r, i] ya[i] and out_b[r] += sum_{i < n} V[r, i] yb[i] for
+    each r < rows, in one pass (a block's sums over consumers in the pricing kernels).
 
     Vectorized with reassociation in this one function, so the lane order is that of its
     compiled loop, identical for every caller and thread count.
     """
-    wide_vectors()
-    for r in range(rows):
-        s = 0.0
-        for i in range(n):
-            s += V[r, i] * y[i]
-        out[r] += s
-
-
-@nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
-def row_dots2(out_a, out_b, V, ya, yb, rows, n):
-    """out_a[r] += sum_i V[r, i] ya[i] and out_b[r] += sum_i V[r, i] yb[i] in one pass."""
     wide_vectors()
     for r in range(rows):
         a = 0.0
@@ -227,7 +217,7 @@ def row_dots2(out_a, out_b, V, ya, yb, rows, n):
 
 @nb.njit(cache=True, fastmath=REASSOC, error_model="numpy", inline="never")
 def block_sum(x, n):
-    """sum_{i < n} x[i], vectorized with reassociation (see :func:`row_dots`)."""
+    """sum_{i < n} x[i], vectorized with reassociation (see :func:`row_dots2`)."""
     wide_vectors()
     s = 0.0
     for i in range(n):

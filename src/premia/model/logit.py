@@ -19,9 +19,10 @@ and writing to one or two keeps LLVM's run-time alias checks few enough for it t
 vectorize, and the loops index arrays directly (creating an array view costs an atomic
 reference count).
 
-Sums over a block's consumers (:func:`~premia.model.fastmath.row_dots`) are the one place
-that reassociates, so that they vectorize; block sums are added in block order and chunk
-sums in chunk order.
+Sums over a block's consumers either run in eight lanes in a fixed order
+(:func:`~premia.model.lanes.lane_dots`, demand) or reassociate in one compiled function
+(:func:`~premia.model.fastmath.row_dots2`, pricing), so that they vectorize; block sums are
+added in block order and chunk sums in chunk order.
 """
 
 from __future__ import annotations

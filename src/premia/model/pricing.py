@@ -91,7 +91,7 @@ def _owner_sums(t_sum, V, w_gam, held, members, group_start, margin, n8):
     """t_sum[k] += sum_i w_i gamma_i P_ik A_{i,o(k)} over one block, owner by owner.
 
     A single-product owner's A_ig is P_ik m_k: its term is m_k sum_i w_i gamma_i P_ik^2.
-    The sums over consumers reassociate (see :func:`~premia.model.fastmath.row_dots`).
+    The sums over consumers reassociate (see :func:`~premia.model.fastmath.row_dots2`).
     """
     wide_vectors()
     for g in range(group_start.shape[0] - 1):
