@@ -15,8 +15,8 @@ from premia.model.fastmath import (
     LANES,
     exp2_nonpositive,
 )
-from premia.model.lanes import GROUPS, has_permute, lane_dots, make_weight_lanes
-from premia.model.logit import BLOCK, fold_lanes
+from premia.model.lanes import GROUPS, fold_lanes, has_permute, lane_dots, make_weight_lanes
+from premia.model.logit import BLOCK
 
 PERMUTED = make_weight_lanes(permute=True)
 LOADED = make_weight_lanes(permute=False)

@@ -45,7 +45,7 @@ from premia.model.fastmath import (
     log_positive,
     wide_vectors,
 )
-from premia.model.lanes import lane_dots
+from premia.model.lanes import fold_lanes, lane_dots
 from premia.model.logit import (
     BLOCK,
     CHUNK,
@@ -54,7 +54,6 @@ from premia.model.logit import (
     block_weights,
     buffer_rows,
     fill_consumer,
-    fold_lanes,
     load_chunk,
     pad_blocks,
 )

@@ -39,9 +39,6 @@ LN2_HI = 0.6931471803691238  # ln 2 split so that t * LN2_HI is exact for |t| < 
 LN2_LO = 1.9082149292705877e-10
 SQRT2 = 1.4142135623730951
 EXP2_FLOOR = -1010.0  # 2^-1010 ~ 1e-304: far below any share that matters, and normal
-#: 1.5 * 2**52: adding it rounds a float of magnitude below 2**51 to an integer, held in
-#: the low bits of the sum's mantissa.
-ROUND_SHIFT = 6755399441055744.0
 #: 2^(j/16), j = 0..15, correctly rounded (``mpmath`` at 50 digits).
 EXP2_TABLE = (
     1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
@@ -49,9 +46,9 @@ EXP2_TABLE = (
     1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
     1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474,
 )
-#: Adding it rounds x to a multiple of 1/16; 16 times that multiple is then held in the
-#: low bits of the sum's mantissa.
-TABLE_SHIFT = ROUND_SHIFT / 16
+#: 1.5 * 2**48: adding it rounds x (|x| < 2**47) to a multiple of 1/16, and 16 times that
+#: multiple is then held in the low bits of the sum's mantissa.
+TABLE_SHIFT = 422212465065984.0
 #: Coefficients of the degree-6 Chebyshev fit of 2^r on [-1/32, 1/32], constant first
 #: (``mpmath.chebyfit`` at 50 digits; error 7.0e-18; the constant rounds to exactly 1).
 EXP2_COEFFS = (
@@ -60,9 +57,7 @@ EXP2_COEFFS = (
 )
 #: The table's bits less j 2^48, so that adding 16 k 2^48 (k = m + j/16) gives the bits of
 #: 2^m T_j: one integer add scales by 2^m (the ``exp`` of Arm's optimized-routines).
-EXP2_SCALE_BITS = tuple(int(b) - (j << 48) for j, b in enumerate(
-    np.array(EXP2_TABLE).view(np.int64)))
-_EXP2_SCALE_BITS = np.array(EXP2_SCALE_BITS, dtype=np.int64)
+EXP2_SCALE_BITS = np.array(EXP2_TABLE).view(np.int64) - (np.arange(16, dtype=np.int64) << 48)
 LANES = 8  # consumers are padded to a multiple of this (one AVX-512 register)
 
 
@@ -162,7 +157,7 @@ def exp2_nonpositive(x):
     bits = _as_bits(shifted)
     # the low 16 bits of ``bits`` hold 16 k = 16 m + j (two's complement), so shifted up
     # by 48 they add m to the exponent field and j 2^48, which the table entry takes off
-    scale = _as_float(_EXP2_SCALE_BITS[bits & (len(EXP2_TABLE) - 1)] + (bits << 48))
+    scale = _as_float(EXP2_SCALE_BITS[bits & (len(EXP2_TABLE) - 1)] + (bits << 48))
     return fma(scale, p, scale)  # 2^m T_j 2^r; 2^m T_j is normal as m >= -1011
 
 

@@ -16,6 +16,7 @@ bounds check, as in the loops they replace.
 
 from __future__ import annotations
 
+import numba as nb
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
@@ -24,6 +25,7 @@ from premia.model.fastmath import (
     EXP2_COEFFS,
     EXP2_FLOOR,
     EXP2_SCALE_BITS,
+    FAST,
     LANES,
     TABLE_SHIFT,
 )
@@ -51,9 +53,14 @@ def has_permute(context) -> bool:
     return "+avx512f" in features.split(",")
 
 
+def _permute(context, permute: bool | None) -> bool:
+    """The table lookup's form: as forced, or the target's best."""
+    return has_permute(context) if permute is None else permute
+
+
 def _table_lookup(builder: ir.IRBuilder, index: ir.Value, permute: bool) -> ir.Value:
     """EXP2_SCALE_BITS[index & 15] in every lane."""
-    entries = [ir.Constant(_I64, v) for v in EXP2_SCALE_BITS]
+    entries = [ir.Constant(_I64, int(v)) for v in EXP2_SCALE_BITS]
     if permute:
         lookup = _function(builder, "llvm.x86.avx512.vpermi2var.q.512", _IVEC,
                            [_IVEC, _IVEC, _IVEC])
@@ -111,7 +118,7 @@ def _c_float_arrays(*arrays) -> bool:
 def _weigh(context, builder, sig, args, weight_rows: int, permute: bool | None):
     """w = e 2^(V - top) into V, total += w; e is 1, X[a] or max(X[a], X[f])."""
     V, v_at, top, total, at = args[:5]
-    permute = has_permute(context) if permute is None else permute
+    permute = _permute(context, permute)
     pv = _lanes_at(context, builder, sig.args[0], V, v_at)
     pt = _lanes_at(context, builder, sig.args[2], top, at)
     ps = _lanes_at(context, builder, sig.args[3], total, at)
@@ -164,7 +171,7 @@ def make_weight_lanes(permute: bool | None = None):
 
         def codegen(context, builder, sig, args):
             u0v, topv, totalv, atv = args
-            perm = has_permute(context) if permute is None else permute
+            perm = _permute(context, permute)
             pt = _lanes_at(context, builder, sig.args[1], topv, atv)
             splat = builder.insert_element(ir.Constant(_VEC, ir.Undefined), u0v,
                                            ir.Constant(ir.IntType(32), 0))
@@ -196,14 +203,13 @@ def lane_dots(typingctx, lane_sums, V, y, rows):
 
     def codegen(context, builder, sig, args):
         sums, Vv, yv, rowsv = args
-        groups = GROUPS
         fma = _function(builder, "llvm.fma.v8f64", _VEC, [_VEC, _VEC, _VEC])
         ys = [_load(builder, _lanes_at(context, builder, sig.args[2], yv,
-                                       ir.Constant(_I64, g * LANES))) for g in range(groups)]
+                                       ir.Constant(_I64, g * LANES))) for g in range(GROUPS)]
         with cgutils.for_range(builder, rowsv) as loop:
-            base = builder.mul(loop.index, ir.Constant(_I64, groups * LANES))
+            base = builder.mul(loop.index, ir.Constant(_I64, GROUPS * LANES))
             s = None
-            for g in range(groups):
+            for g in range(GROUPS):
                 at = builder.add(base, ir.Constant(_I64, g * LANES))
                 v = _load(builder, _lanes_at(context, builder, sig.args[1], Vv, at))
                 s = builder.fmul(v, ys[g]) if s is None else builder.call(fma, [v, ys[g], s])
@@ -213,3 +219,13 @@ def lane_dots(typingctx, lane_sums, V, y, rows):
         return context.get_dummy_value()
 
     return types.none(lane_sums, V, y, types.int64), codegen
+
+
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def fold_lanes(out, lane_sums, rows):
+    """out[r] = lane_sums[r, 0] + ... + lane_sums[r, LANES - 1], in that order."""
+    for r in range(rows):
+        s = 0.0
+        for lane in range(LANES):
+            s += lane_sums[r, lane]
+        out[r] = s

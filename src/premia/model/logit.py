@@ -215,12 +215,3 @@ def _culture_utilities(X, blk, row, q, pp, meaning, ra, re, rf, ro, halo, V, top
             v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
             V[row, i] = v
             top[i] = running_max(top[i], v)
-
-@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def fold_lanes(out, lane_sums, rows):
-    """out[r] = lane_sums[r, 0] + ... + lane_sums[r, LANES - 1], in that order."""
-    for r in range(rows):
-        s = 0.0
-        for lane in range(LANES):
-            s += lane_sums[r, lane]
-        out[r] = s
