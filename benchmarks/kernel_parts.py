@@ -37,9 +37,9 @@ FILES = ("demand", "logit", "fastmath", "lanes")
 
 #: part name -> [(file, text in the source, replacement)]
 ABLATIONS: dict[str, list[tuple[str, str, str]]] = {
-    "utilities and their maximum (first pass)": [
-        ("logit", "    for j in range(lo, hi):\n        row, k, ko, z = j - lo,",
-         "    for j in range(lo, lo):\n        row, k, ko, z = j - lo,")],
+    "utility ceilings (per consumer and market)": [
+        ("logit", "    utility_ceiling(X, blk, v0m, n_cul, ceiling, top, total)\n",
+         "    top[:] = 8.0\n")],
     "purchase sums per culture": [
         ("demand", "            if k >= 0:\n                for i in range(BLOCK):\n"
                    "                    got[k, blk, i]",

@@ -20,7 +20,7 @@ import numba as nb
 import numpy as np
 
 from premia.model.fastmath import FAST, LANES, row_dots2, wide_vectors
-from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights
+from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, market_ceiling
 
 
 @nb.njit(inline="always", fastmath=FAST, error_model="numpy")
@@ -41,9 +41,10 @@ def _jacobian_core(X_all, n, off, v0m, n_cul, rows):
                                     np.empty(BLOCK))
         s_sum, l_sum, row = np.zeros(size), np.zeros(size), np.empty(m)
         acc = np.zeros((m, m))
+        ceiling = market_ceiling(0, size, off)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
-            block_weights(X, blk, 0, size, off, v0m, n_cul, V, top, total)
+            block_weights(X, blk, 0, size, off, v0m, n_cul, ceiling, V, top, total)
             for i in range(n8):
                 share[i] = X[blk, WEIGHT, i] / total[i]
             for i in range(n8):

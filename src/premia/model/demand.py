@@ -55,6 +55,7 @@ from premia.model.logit import (
     buffer_rows,
     fill_consumer,
     load_chunk,
+    market_ceiling,
     pad_blocks,
 )
 from premia.model.shoppers import NO_SHOPPERS
@@ -161,9 +162,10 @@ def _expected_market(X, b8, lo, hi, phi_m, v0m, n_cul, off, V, top, total, share
     size = hi - lo
     lane_sums[:size] = 0.0
     surplus = 0.0
+    ceiling = market_ceiling(lo, hi, off)
     for blk in range((b8 + BLOCK - 1) // BLOCK):
         n8 = min(BLOCK, b8 - blk * BLOCK)
-        block_weights(X, blk, lo, hi, off, v0m, n_cul, V, top, total)
+        block_weights(X, blk, lo, hi, off, v0m, n_cul, ceiling, V, top, total)
         surplus += _inclusive_values(X, blk, n8, v0m, top, total, share)
         for i in range(BLOCK):  # whole blocks: see block_weights
             share[i] = phi_m / total[i]
@@ -204,9 +206,10 @@ def _sampled_market(SX, bs8, lo, hi, v0m, n_cul, off, choice_u, index, V, top, t
     size = hi - lo
     surplus = 0.0
     u0 = v0m * LOG2E
+    ceiling = market_ceiling(lo, hi, off)
     for blk in range((bs8 + BLOCK - 1) // BLOCK):
         n8 = min(BLOCK, bs8 - blk * BLOCK)
-        block_weights(SX, blk, lo, hi, off, v0m, n_cul, V, top, total)
+        block_weights(SX, blk, lo, hi, off, v0m, n_cul, ceiling, V, top, total)
         surplus += _inclusive_values(SX, blk, n8, v0m, top, total, scratch)
         target = scratch
         for s in range(n8):

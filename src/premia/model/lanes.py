@@ -1,13 +1,17 @@
 """The logit weights of eight consumers at once, written as explicit vector code.
 
-    w_i = e_i 2^(U_i - top_i),   total_i += w_i,   for the 8 consumers i of one lane group,
+    U_i = sum_r c_r x_ri,   w_i = e_i 2^(U_i - top_i),   total_i += w_i,
 
-with 2^x computed exactly as :func:`~premia.model.fastmath.exp2_nonpositive` computes it
-(same operations, same bits): a 16-entry table of 2^(j/16) and a degree-6 polynomial.
-LLVM's loop vectorizer turns the scalar function's table lookup into a gather, which costs
-more than the polynomial terms the table saves; here the lookup is one ``vpermi2q``,
-which picks each lane's entry from the table held in two registers. On CPUs without
-AVX-512 the lookup is eight scalar loads instead, with the same result.
+for the 8 consumers i of one lane group: the utility is summed from the consumer rows x_r
+(taste, price factor, affinities) and the good's coefficients c_r in the same pass as its
+exponential, so that it is never stored. 2^x has the bits
+:func:`~premia.model.fastmath.exp2_nonpositive` computes: a 16-entry table of 2^(j/16), a
+degree-6 polynomial and a scaling by 2^m rounded once. LLVM's loop vectorizer turns the
+scalar function's table lookup into a gather, which costs more than the polynomial terms
+the table saves; here, with AVX-512, the lookup is one ``vpermi2q`` (each lane's entry
+from the table held in two registers), the reduction one ``vreducepd`` and the scaling one
+``vscalefpd``. On CPUs without AVX-512 the lookup is eight scalar loads and the rest the
+scalar function's operations, with the same result.
 
 Each function reads and writes ``LANES`` consecutive elements of C-contiguous float64
 arrays at flat element offsets the caller computes (``row * BLOCK + i``); there is no
@@ -24,9 +28,10 @@ from numba.extending import intrinsic
 from premia.model.fastmath import (
     EXP2_COEFFS,
     EXP2_FLOOR,
-    EXP2_SCALE_BITS,
+    EXP2_TABLE_BITS,
     FAST,
     LANES,
+    SUBNORMAL_STEP,
     TABLE_SHIFT,
 )
 
@@ -47,53 +52,93 @@ def _function(builder: ir.IRBuilder, name: str, ret: ir.Type, args: list[ir.Type
     return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ret, args), name)
 
 
-def has_permute(context) -> bool:
-    """Whether the target compiled for has AVX-512 (and so ``vpermi2q``)."""
-    features = getattr(context.codegen(), "_tm_features", "")
-    return "+avx512f" in features.split(",")
+def has_avx512(context) -> bool:
+    """Whether the target compiled for has AVX-512 F and DQ (``vpermi2q``, ``vreducepd``,
+    ``vscalefpd``)."""
+    features = getattr(context.codegen(), "_tm_features", "").split(",")
+    return "+avx512f" in features and "+avx512dq" in features
 
 
-def _permute(context, permute: bool | None) -> bool:
-    """The table lookup's form: as forced, or the target's best."""
-    return has_permute(context) if permute is None else permute
+def _avx512(context, avx512: bool | None) -> bool:
+    """The exponential's form: as forced, or the target's best."""
+    return has_avx512(context) if avx512 is None else avx512
 
 
-def _table_lookup(builder: ir.IRBuilder, index: ir.Value, permute: bool) -> ir.Value:
-    """EXP2_SCALE_BITS[index & 15] in every lane."""
-    entries = [ir.Constant(_I64, int(v)) for v in EXP2_SCALE_BITS]
-    if permute:
-        lookup = _function(builder, "llvm.x86.avx512.vpermi2var.q.512", _IVEC,
-                           [_IVEC, _IVEC, _IVEC])
-        half = len(entries) // 2
-        low, high = ir.Constant(_IVEC, entries[:half]), ir.Constant(_IVEC, entries[half:])
-        return builder.call(lookup, [low, index, high])  # uses index's low 4 bits
-    table = cgutils.global_constant(
-        builder, "premia_exp2_scale_bits", ir.Constant(ir.ArrayType(_I64, len(entries)), entries))
-    masked = builder.and_(index, _isplat(len(entries) - 1))
-    out = ir.Constant(_IVEC, ir.Undefined)
-    for lane in range(LANES):
-        at = builder.extract_element(masked, ir.Constant(ir.IntType(32), lane))
-        entry = builder.load(builder.gep(table, [ir.Constant(_I64, 0), at]))
-        out = builder.insert_element(out, entry, ir.Constant(ir.IntType(32), lane))
-    return out
+def _x86(builder: ir.IRBuilder, name: str, ret: ir.Type, args: list[ir.Value]) -> ir.Value:
+    """Call the AVX-512 intrinsic ``llvm.x86.avx512.<name>``."""
+    fn = _function(builder, f"llvm.x86.avx512.{name}", ret, [a.type for a in args])
+    return builder.call(fn, args)
 
 
-def exp2_lanes(builder: ir.IRBuilder, x: ir.Value, permute: bool) -> ir.Value:
-    """2^x in each of the vector's lanes, for x <= 0 (see ``exp2_nonpositive``)."""
+def _i32(value: int) -> ir.Constant:
+    return ir.Constant(ir.IntType(32), value)
+
+
+ALL_LANES = ir.Constant(ir.IntType(8), -1)
+CURRENT_ROUNDING = _i32(4)
+NEAREST_SIXTEENTH = _i32(0x48)  # vreducepd: keep 4 fraction bits, round to nearest even
+
+
+def exp2_lanes(builder: ir.IRBuilder, x: ir.Value, avx512: bool) -> ir.Value:
+    """2^x in each of the vector's lanes, for finite x <= 0 (see ``exp2_nonpositive``).
+
+    With AVX-512, r = x - k comes from one ``vreducepd``, T_j from one ``vpermi2q`` and
+    the scaling by 2^m from one ``vscalefpd``, which rounds tiny results into the
+    subnormals and needs no floor on x. Without it, the scalar function's operations.
+    """
     fma = _function(builder, "llvm.fma.v8f64", _VEC, [_VEC, _VEC, _VEC])
-    floor = _splat(EXP2_FLOOR)
-    x = builder.select(builder.fcmp_ordered("<", x, floor), floor, x)
+    if not avx512:
+        floor = _splat(EXP2_FLOOR)
+        x = builder.select(builder.fcmp_ordered("<", x, floor), floor, x)
     shifted = builder.fadd(x, _splat(TABLE_SHIFT))
-    r = builder.fsub(x, builder.fsub(shifted, _splat(TABLE_SHIFT)))
+    if avx512:
+        r = _x86(builder, "mask.reduce.pd.512", _VEC,
+                 [x, NEAREST_SIXTEENTH, x, ALL_LANES, CURRENT_ROUNDING])
+    else:
+        r = builder.fsub(x, builder.fsub(shifted, _splat(TABLE_SHIFT)))
     c = EXP2_COEFFS
     p = _splat(c[-1])
     for coeff in c[-2:0:-1]:
         p = builder.call(fma, [p, r, _splat(coeff)])
     p = builder.fmul(p, r)  # 2^r - 1
     bits = builder.bitcast(shifted, _IVEC)
-    scale_bits = builder.add(_table_lookup(builder, bits, permute), builder.shl(bits, _isplat(48)))
-    scale = builder.bitcast(scale_bits, _VEC)
-    return builder.call(fma, [scale, p, scale])
+    t = builder.bitcast(_table_lookup(builder, bits, avx512), _VEC)
+    y = builder.call(fma, [t, p, t])
+    if avx512:  # y 2^floor(k), k = x - r = m + j/16
+        return _x86(builder, "mask.scalef.pd.512", _VEC,
+                    [y, builder.fsub(x, r), y, ALL_LANES, CURRENT_ROUNDING])
+    k16 = builder.ashr(builder.shl(bits, _isplat(48)), _isplat(48))
+    return _scale_by_power_of_two(builder, y, builder.ashr(k16, _isplat(4)))
+
+
+def _table_lookup(builder: ir.IRBuilder, index: ir.Value, avx512: bool) -> ir.Value:
+    """The bits of EXP2_TABLE[index & 15] in every lane."""
+    entries = [ir.Constant(_I64, int(v)) for v in EXP2_TABLE_BITS]
+    if avx512:
+        half = len(entries) // 2
+        low, high = ir.Constant(_IVEC, entries[:half]), ir.Constant(_IVEC, entries[half:])
+        return _x86(builder, "vpermi2var.q.512", _IVEC, [low, index, high])  # low 4 bits
+    table = cgutils.global_constant(
+        builder, "premia_exp2_table_bits", ir.Constant(ir.ArrayType(_I64, len(entries)), entries))
+    masked = builder.and_(index, _isplat(len(entries) - 1))
+    out = ir.Constant(_IVEC, ir.Undefined)
+    for lane in range(LANES):
+        at = builder.extract_element(masked, _i32(lane))
+        entry = builder.load(builder.gep(table, [ir.Constant(_I64, 0), at]))
+        out = builder.insert_element(out, entry, _i32(lane))
+    return out
+
+
+def _scale_by_power_of_two(builder: ir.IRBuilder, y: ir.Value, m: ir.Value) -> ir.Value:
+    """y 2^m rounded once, as ``fastmath.scale_by_power_of_two``."""
+    low = builder.icmp_signed("<", m, _isplat(-1021))
+    a = builder.select(low, builder.add(m, _isplat(SUBNORMAL_STEP)), m)
+    b = builder.select(low, _isplat(-SUBNORMAL_STEP), _isplat(0))
+
+    def power(e):
+        return builder.bitcast(builder.shl(builder.add(e, _isplat(1023)), _isplat(52)), _VEC)
+
+    return builder.fmul(builder.fmul(y, power(a)), power(b))
 
 
 def _lanes_at(context, builder, arrty, arr, at) -> ir.Value:
@@ -115,52 +160,66 @@ def _c_float_arrays(*arrays) -> bool:
                for a in arrays)
 
 
-def _weigh(context, builder, sig, args, weight_rows: int, permute: bool | None):
-    """w = e 2^(V - top) into V, total += w; e is 1, X[a] or max(X[a], X[f])."""
-    V, v_at, top, total, at = args[:5]
-    permute = _permute(context, permute)
-    pv = _lanes_at(context, builder, sig.args[0], V, v_at)
+def _broadcast(builder: ir.IRBuilder, value: ir.Value) -> ir.Value:
+    """``value`` in every lane."""
+    one = builder.insert_element(ir.Constant(_VEC, ir.Undefined), value,
+                                 ir.Constant(ir.IntType(32), 0))
+    return builder.shuffle_vector(one, ir.Constant(_VEC, ir.Undefined),
+                                  ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
+
+
+def _weigh(context, builder, sig, args, avx512: bool | None):
+    """x = U - top = sum_r c_r X[at_r] - top (fmas from the last term to the first);
+    w = e 2^x into V; total += w; e is 1, X[a] or max(X[a], X[f])."""
+    V, v_at, top, total, at, X, terms, weights = args
+    avx512 = _avx512(context, avx512)
+    fma = _function(builder, "llvm.fma.v8f64", _VEC, [_VEC, _VEC, _VEC])
+
+    def row(offset):
+        return _load(builder, _lanes_at(context, builder, sig.args[5], X, offset))
+
     pt = _lanes_at(context, builder, sig.args[2], top, at)
-    ps = _lanes_at(context, builder, sig.args[3], total, at)
-    w = exp2_lanes(builder, builder.fsub(_load(builder, pv), _load(builder, pt)), permute)
-    if weight_rows:
-        X = args[5]
-        e = _load(builder, _lanes_at(context, builder, sig.args[5], X, args[6]))
-        if weight_rows == 2:
-            f = _load(builder, _lanes_at(context, builder, sig.args[5], X, args[7]))
+    x = builder.fneg(_load(builder, pt))  # U - top as fmas from -top: no subtraction
+    for t in reversed(range(len(sig.args[6]))):
+        term = builder.extract_value(terms, t)
+        coef = _broadcast(builder, builder.extract_value(term, 0))
+        x = builder.call(fma, [row(builder.extract_value(term, 1)), coef, x])
+    w = exp2_lanes(builder, x, avx512)
+    if len(sig.args[7]):
+        e = row(builder.extract_value(weights, 0))
+        if len(sig.args[7]) == 2:
+            f = row(builder.extract_value(weights, 1))
             e = builder.select(builder.fcmp_ordered(">", e, f), e, f)
         w = builder.fmul(e, w)
-    _store(builder, w, pv)
+    _store(builder, w, _lanes_at(context, builder, sig.args[0], V, v_at))
+    ps = _lanes_at(context, builder, sig.args[3], total, at)
     _store(builder, builder.fadd(_load(builder, ps), w), ps)
     return context.get_dummy_value()
 
 
-def make_weight_lanes(permute: bool | None = None):
-    """The three lane functions; ``permute`` forces the table lookup's form (None: the
+def _terms_fit(terms, weights) -> bool:
+    """``terms`` a non-empty tuple of (float64 coefficient, integer offset), ``weights``
+    a tuple of at most two integer offsets."""
+    return (isinstance(terms, types.BaseTuple) and len(terms) > 0
+            and all(isinstance(t, types.BaseTuple) and len(t) == 2
+                    and t[0] == types.float64 and isinstance(t[1], types.Integer)
+                    for t in terms)
+            and isinstance(weights, types.BaseTuple) and len(weights) <= 2
+            and all(isinstance(w, types.Integer) for w in weights))
+
+
+def make_weight_lanes(avx512: bool | None = None):
+    """The two lane functions; ``avx512`` forces the exponential's form (None: the
     target's best; the tests compare both)."""
 
     @intrinsic
-    def weight_lanes(typingctx, V, v_at, top, total, at):
-        """V[v_at:+8] = 2^(V - top[at:+8]); total[at:+8] += it."""
-        if _c_float_arrays(V, top, total):
-            return types.none(V, v_at, top, total, at), lambda c, b, s, a: _weigh(
-                c, b, s, a, 0, permute)
-        return None
-
-    @intrinsic
-    def aware_weight_lanes(typingctx, V, v_at, top, total, at, X, a_at):
-        """As ``weight_lanes``, times X[a_at:+8] (awareness)."""
-        if _c_float_arrays(V, top, total, X):
-            return types.none(V, v_at, top, total, at, X, a_at), lambda c, b, s, a: _weigh(
-                c, b, s, a, 1, permute)
-        return None
-
-    @intrinsic
-    def either_weight_lanes(typingctx, V, v_at, top, total, at, X, a_at, f_at):
-        """As ``weight_lanes``, times max(X[a_at:+8], X[f_at:+8]) (aware or following)."""
-        if _c_float_arrays(V, top, total, X):
-            return (types.none(V, v_at, top, total, at, X, a_at, f_at),
-                    lambda c, b, s, a: _weigh(c, b, s, a, 2, permute))
+    def utility_weight_lanes(typingctx, V, v_at, top, total, at, X, terms, weights):
+        """U = sum_r c_r X[at_r:+8] over ``terms`` ((c_r, at_r), ...);
+        V[v_at:+8] = e 2^(U - top[at:+8]) and total[at:+8] += it, with e = 1 for
+        ``weights`` (), X[a:+8] for (a,) and max(X[a:+8], X[f:+8]) for (a, f)."""
+        if _c_float_arrays(V, top, total, X) and _terms_fit(terms, weights):
+            return (types.none(V, v_at, top, total, at, X, terms, weights),
+                    lambda c, b, s, a: _weigh(c, b, s, a, avx512))
         return None
 
     @intrinsic
@@ -171,23 +230,19 @@ def make_weight_lanes(permute: bool | None = None):
 
         def codegen(context, builder, sig, args):
             u0v, topv, totalv, atv = args
-            perm = _permute(context, permute)
+            wide = _avx512(context, avx512)
             pt = _lanes_at(context, builder, sig.args[1], topv, atv)
-            splat = builder.insert_element(ir.Constant(_VEC, ir.Undefined), u0v,
-                                           ir.Constant(ir.IntType(32), 0))
-            splat = builder.shuffle_vector(splat, ir.Constant(_VEC, ir.Undefined),
-                                           ir.Constant(ir.VectorType(ir.IntType(32), LANES),
-                                                       [0] * LANES))
-            w = exp2_lanes(builder, builder.fsub(splat, _load(builder, pt)), perm)
+            w = exp2_lanes(builder, builder.fsub(_broadcast(builder, u0v), _load(builder, pt)),
+                           wide)
             _store(builder, w, _lanes_at(context, builder, sig.args[2], totalv, atv))
             return context.get_dummy_value()
 
         return types.none(types.float64, top, total, at), codegen
 
-    return weight_lanes, aware_weight_lanes, either_weight_lanes, outside_lanes
+    return utility_weight_lanes, outside_lanes
 
 
-weight_lanes, aware_weight_lanes, either_weight_lanes, outside_lanes = make_weight_lanes()
+utility_weight_lanes, outside_lanes = make_weight_lanes()
 
 
 @intrinsic

@@ -5,7 +5,8 @@ For consumer i and good j of one market (DESIGN §1.3),
     V_ij = alpha_i omega_c q_j + beta_c a_{i,k(j)} M_j + eta a_{i,k(r(j))} - gamma_i p_j,
 
 and the kernels need e_ij exp(V_ij - top_i) and exp(V_i0 - top_i) + sum_j of them, with
-top_i the largest utility among the goods i considers (e_ij > 0) and the outside option.
+top_i a ceiling on i's utilities (at least V_i0 and every V_ij; any ceiling gives the same
+shares, and a close one keeps the exponentials far from underflow).
 Utilities are computed in base-2 units (U = V log2 e, the goods' terms scaled once), so
 that exp(V - top) = 2^(U - top2) needs no Cody-Waite reduction.
 
@@ -30,18 +31,16 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from premia.model.fastmath import FAST, LANES, LOG2E, running_max
-from premia.model.lanes import (
-    aware_weight_lanes,
-    either_weight_lanes,
-    outside_lanes,
-    weight_lanes,
-)
+from premia.model.fastmath import FAST, LANES, LOG2E
+from premia.model.lanes import outside_lanes, utility_weight_lanes
 
 CHUNK = 1024
 BLOCK = 64  # consumers per block: a power of two, at least LANES, dividing CHUNK
 BLOCKS = CHUNK // BLOCK
 TASTE, PFAC, WEIGHT, CULTURE_ROWS = 0, 1, 2, 3  # rows of the block buffer
+#: A total below this (2^-256) means the block's utility ceiling lies too far above some
+#: consumer's utilities; the block is then weighed from its largest utilities instead.
+SMALLEST_TOTAL = 2.0**-256
 
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
@@ -139,79 +138,149 @@ def consumer_buffer(alpha, gfac, weight, affinity, awareness, follows,
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def block_weights(X, blk, lo, hi, off, v0m, n_cul, V, top, total):
+def block_weights(X, blk, lo, hi, off, v0m, n_cul, ceiling, V, top, total):
     """Consideration-weighted exp(V - top) of block ``blk`` of a chunk in one market.
 
-    On return ``V[j - lo, :]`` holds e_ij exp(V_ij - top_i), ``total`` exp(V_i0 - top_i)
-    plus their sum and ``top`` the largest considered utility (or v0), in base-2 units
-    (log2 e times utils). Two passes over the block: utilities and their running maximum,
-    then the exponentials and their sum, eight consumers at a time by the explicit vector
-    code of :mod:`premia.model.lanes` (the same bits as ``exp2_nonpositive``; LLVM would
-    vectorize the table lookup as a gather, slower than the polynomial terms it saves).
-    ``V`` has ``BLOCK`` columns, as every caller allocates it.
+    On return ``V[j - lo, :]`` holds e_ij exp(V_ij - top_i) and ``total``
+    exp(V_i0 - top_i) plus their sum, with ``top`` (in base-2 units, log2 e times utils)
+    a ceiling on i's utilities, at least v0 and every V_ij, from the market's
+    ``ceiling`` (:func:`market_ceiling`). Any ceiling gives the same shares; one computed
+    from bounds saves the pass over the goods that their largest utility needs, and the
+    utilities are computed in the pass that takes their exponentials
+    (:func:`~premia.model.lanes.utility_weight_lanes`). Should the ceiling lie so far above
+    some consumer's utilities that its total falls below ``SMALLEST_TOTAL``, the block is
+    weighed again from its exact largest utilities. ``V`` has ``BLOCK`` columns, as every
+    caller allocates it.
 
     Every loop runs over the whole block (``BLOCK`` consumers, padding included: the
     buffers are padded to whole blocks): with a trip count known when compiling, LLVM
-    unrolls the loops and drops their remainder and alias checks, which makes the kernel
-    about 8 % faster than looping over the block's real consumers only.
+    unrolls the loops and drops their remainder and alias checks.
     """
-    quality, meaning, culture, origin, price, pweight, creator, eta = off
-    awa0, fol0 = CULTURE_ROWS + n_cul, CULTURE_ROWS + 2 * n_cul
-    u0, eta2 = v0m * LOG2E, eta * LOG2E
+    utility_ceiling(X, blk, v0m, n_cul, ceiling, top, total)
+    _weigh_goods(X, blk, lo, hi, off, v0m, n_cul, V, top, total)
+    smallest = total[0]
     for i in range(BLOCK):
-        top[i] = u0
-    for j in range(lo, hi):
-        row, k, ko, z = j - lo, culture[j], origin[j], creator[j]
-        q, pp = quality[j] * LOG2E, pweight[j] * price[j] * LOG2E
-        if k < 0 and ko < 0:
-            for i in range(BLOCK):
-                v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i]
-                V[row, i] = v
-                top[i] = running_max(top[i], v)
-        elif k < 0:
-            ro = CULTURE_ROWS + ko
-            for i in range(BLOCK):
-                v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + eta2 * X[blk, ro, i]
-                V[row, i] = v
-                top[i] = running_max(top[i], v)
-        else:
-            _culture_utilities(X, blk, row, q, pp, meaning[j] * LOG2E,
-                               CULTURE_ROWS + k, awa0 + k, fol0 + z if z >= 0 else -1,
-                               CULTURE_ROWS + ko if ko >= 0 else -1, eta2, V, top)
-    at_x = blk * X.shape[1] * BLOCK  # flat offset of the block in X
-    for i in range(0, BLOCK, LANES):
-        outside_lanes(u0, top, total, i)
-    for j in range(lo, hi):
-        row, k, z = j - lo, culture[j], creator[j]
-        if k < 0:
-            for i in range(0, BLOCK, LANES):
-                weight_lanes(V, row * V.shape[1] + i, top, total, i)
-        elif z >= 0:
-            at_a, at_f = at_x + (awa0 + k) * BLOCK, at_x + (fol0 + z) * BLOCK
-            for i in range(0, BLOCK, LANES):
-                either_weight_lanes(V, row * V.shape[1] + i, top, total, i, X, at_a + i, at_f + i)
-        else:
-            at_a = at_x + (awa0 + k) * BLOCK
-            for i in range(0, BLOCK, LANES):
-                aware_weight_lanes(V, row * V.shape[1] + i, top, total, i, X, at_a + i)
+        smallest = min(smallest, total[i])
+    if smallest < SMALLEST_TOTAL:
+        utility_max(X, blk, lo, hi, off, v0m, n_cul, top)
+        _weigh_goods(X, blk, lo, hi, off, v0m, n_cul, V, top, total)
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _culture_utilities(X, blk, row, q, pp, meaning, ra, re, rf, ro, halo, V, top):
-    """U_ij of a good carrying a culture (rows ``ra`` affinity, ``re`` awareness, ``rf``
-    the creator's followers or -1, ``ro`` the halo's affinity or -1); the maximum runs
-    over considered goods only, and a good i does not consider gets U = -inf."""
-    rf = rf if rf >= 0 else re  # followers consider the good whatever their awareness
-    if ro >= 0:
+def market_ceiling(lo, hi, off):
+    """(Q+, Q-, P+, P-, R) of goods ``lo .. hi``, in base-2 units: the largest and smallest
+    quality term q_j and price term p_j (price weight times price), and the reach of
+    culture, R = max |M_j| over cultural goods plus |eta| if a good carries an origin."""
+    quality, meaning, culture, origin, price, pweight, _, eta = off
+    q_hi = q_lo = quality[lo]
+    p_hi = p_lo = pweight[lo] * price[lo]
+    reach, halo = 0.0, 0.0
+    for j in range(lo, hi):
+        pp = pweight[j] * price[j]
+        q_hi, q_lo = max(q_hi, quality[j]), min(q_lo, quality[j])
+        p_hi, p_lo = max(p_hi, pp), min(p_lo, pp)
+        reach = max(reach, abs(meaning[j])) if culture[j] >= 0 else reach
+        halo = abs(eta) if origin[j] >= 0 else halo
+    return q_hi * LOG2E, q_lo * LOG2E, p_hi * LOG2E, p_lo * LOG2E, (reach + halo) * LOG2E
+
+
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def utility_ceiling(X, blk, v0m, n_cul, ceiling, top, scratch):
+    """top_i = max(U_i0, max(alpha_i Q+, alpha_i Q-) + max(-g_i P-, -g_i P+)
+    + R max_k |a_ik|) in base 2, with ``ceiling`` = (Q+, Q-, P+, P-, R) from
+    :func:`market_ceiling` and g_i the price factor: no utility of the block's consumers
+    in the market exceeds it."""
+    q_hi, q_lo, p_hi, p_lo, reach = ceiling
+    for i in range(BLOCK):
+        a, g = X[blk, TASTE, i], X[blk, PFAC, i]
+        top[i] = max(a * q_hi, a * q_lo) + max(-g * p_lo, -g * p_hi)
+    if reach > 0.0:
         for i in range(BLOCK):
-            v = (X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + meaning * X[blk, ra, i]
-                 + halo * X[blk, ro, i])
-            v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
-            V[row, i] = v
-            top[i] = running_max(top[i], v)
-    else:
+            scratch[i] = 0.0
+        for k in range(n_cul):
+            for i in range(BLOCK):
+                scratch[i] = max(scratch[i], abs(X[blk, CULTURE_ROWS + k, i]))
         for i in range(BLOCK):
-            v = X[blk, TASTE, i] * q - pp * X[blk, PFAC, i] + meaning * X[blk, ra, i]
-            v = v if max(X[blk, re, i], X[blk, rf, i]) > 0.0 else -np.inf
-            V[row, i] = v
-            top[i] = running_max(top[i], v)
+            top[i] += reach * scratch[i]
+    u0 = v0m * LOG2E
+    for i in range(BLOCK):
+        top[i] = max(top[i], u0)
+
+
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def _weigh_goods(X, blk, lo, hi, off, v0m, n_cul, V, top, total):
+    """The weights of every good and the outside option against ``top``, eight consumers
+    at a time; a cultural good weighs e_ij (awareness, or 1 for the followers of its
+    creator)."""
+    quality, meaning, culture, origin, price, pweight, creator, eta = off
+    awa0, fol0 = CULTURE_ROWS + n_cul, CULTURE_ROWS + 2 * n_cul
+    halo = eta * LOG2E
+    at_x = blk * X.shape[1] * BLOCK  # flat offset of the block in X
+    at_t, at_p = at_x + TASTE * BLOCK, at_x + PFAC * BLOCK
+    for i in range(0, BLOCK, LANES):
+        outside_lanes(v0m * LOG2E, top, total, i)
+    for j in range(lo, hi):
+        at_v, k, ko, z = (j - lo) * BLOCK, culture[j], origin[j], creator[j]
+        q, pp = quality[j] * LOG2E, -(pweight[j] * price[j] * LOG2E)
+        at_o = at_x + (CULTURE_ROWS + ko) * BLOCK
+        if k < 0 and ko < 0:
+            for i in range(0, BLOCK, LANES):
+                utility_weight_lanes(V, at_v + i, top, total, i, X,
+                                     ((q, at_t + i), (pp, at_p + i)), ())
+        elif k < 0:
+            for i in range(0, BLOCK, LANES):
+                utility_weight_lanes(V, at_v + i, top, total, i, X,
+                                     ((q, at_t + i), (pp, at_p + i), (halo, at_o + i)), ())
+        else:
+            _weigh_cultural(X, at_x, at_v, at_o, q, pp, meaning[j] * LOG2E, halo,
+                            CULTURE_ROWS + k, awa0 + k, fol0 + z if z >= 0 else -1,
+                            ko >= 0, V, top, total)
+
+
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def _weigh_cultural(X, at_x, at_v, at_o, q, pp, meaning, halo, ra, re, rf, has_origin, V,
+                    top, total):
+    """The weights of a good carrying a culture (rows ``ra`` affinity, ``re`` awareness,
+    ``rf`` the creator's followers or -1; ``at_o`` the halo's affinity row)."""
+    at_t, at_p = at_x + TASTE * BLOCK, at_x + PFAC * BLOCK
+    at_a, at_e, at_f = at_x + ra * BLOCK, at_x + re * BLOCK, at_x + rf * BLOCK
+    for i in range(0, BLOCK, LANES):
+        if has_origin and rf >= 0:
+            utility_weight_lanes(V, at_v + i, top, total, i, X,
+                                 ((q, at_t + i), (pp, at_p + i), (meaning, at_a + i),
+                                  (halo, at_o + i)), (at_e + i, at_f + i))
+        elif has_origin:
+            utility_weight_lanes(V, at_v + i, top, total, i, X,
+                                 ((q, at_t + i), (pp, at_p + i), (meaning, at_a + i),
+                                  (halo, at_o + i)), (at_e + i,))
+        elif rf >= 0:
+            utility_weight_lanes(V, at_v + i, top, total, i, X,
+                                 ((q, at_t + i), (pp, at_p + i), (meaning, at_a + i)),
+                                 (at_e + i, at_f + i))
+        else:
+            utility_weight_lanes(V, at_v + i, top, total, i, X,
+                                 ((q, at_t + i), (pp, at_p + i), (meaning, at_a + i)),
+                                 (at_e + i,))
+
+
+@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def utility_max(X, blk, lo, hi, off, v0m, n_cul, top):
+    """top_i = max(U_i0, max over the goods i considers of U_ij) (base 2): the exact
+    largest utility, for the rare block whose ceiling is too loose."""
+    quality, meaning, culture, origin, price, pweight, creator, eta = off
+    awa0, fol0 = CULTURE_ROWS + n_cul, CULTURE_ROWS + 2 * n_cul
+    for i in range(BLOCK):
+        top[i] = v0m * LOG2E
+    for j in range(lo, hi):
+        k, ko, z = culture[j], origin[j], creator[j]
+        q, pp = quality[j] * LOG2E, -(pweight[j] * price[j] * LOG2E)
+        for i in range(BLOCK):
+            u = X[blk, TASTE, i] * q + X[blk, PFAC, i] * pp
+            considered = True
+            if k >= 0:
+                u += X[blk, CULTURE_ROWS + k, i] * meaning[j] * LOG2E
+                rf = fol0 + z if z >= 0 else awa0 + k
+                considered = max(X[blk, awa0 + k, i], X[blk, rf, i]) > 0.0
+            if ko >= 0:
+                u += X[blk, CULTURE_ROWS + ko, i] * eta * LOG2E
+            top[i] = max(top[i], u) if considered else top[i]

@@ -33,7 +33,16 @@ import numpy as np
 
 from premia.model.demand import Offer
 from premia.model.fastmath import FAST, LANES
-from premia.model.logit import BLOCK, CHUNK, CULTURE_ROWS, PFAC, TASTE, WEIGHT, block_weights
+from premia.model.logit import (
+    BLOCK,
+    CHUNK,
+    CULTURE_ROWS,
+    PFAC,
+    TASTE,
+    WEIGHT,
+    block_weights,
+    market_ceiling,
+)
 
 REPLY_STEPS = 6  # Newton steps of each best reply (the reply's own first-order condition)
 
@@ -51,9 +60,10 @@ def _counterfactual(X_all, n, off, v0m, n_cul, cand, d_quality, d_meaning, d_pri
     for ch in range(X_all.shape[0]):
         X = X_all[ch]
         b8 = (min(n, (ch + 1) * CHUNK) - ch * CHUNK + LANES - 1) // LANES * LANES
+        ceiling = market_ceiling(0, size, off)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
-            block_weights(X, blk, 0, size, off, v0m, n_cul, V, top, total)
+            block_weights(X, blk, 0, size, off, v0m, n_cul, ceiling, V, top, total)
             for r in range(n_cand):
                 j = cand[r]
                 k = off[2][j]

@@ -24,7 +24,15 @@ import numpy as np
 from premia.model.capacity import share_jacobian
 from premia.model.demand import Offer, consumer_weights, use_threads
 from premia.model.fastmath import FAST, LANES, REASSOC, row_dots2, wide_vectors
-from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, consumer_buffer
+from premia.model.logit import (
+    BLOCK,
+    CHUNK,
+    PFAC,
+    WEIGHT,
+    block_weights,
+    consumer_buffer,
+    market_ceiling,
+)
 
 
 def adaptive_prices(price: np.ndarray, unit_cost: np.ndarray, utilization: np.ndarray,
@@ -62,9 +70,10 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
         top, total, held = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
         scale, w_lam, w_gam = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
         s_sum, l_sum, t_sum = np.zeros(size), np.zeros(size), np.zeros(size)
+        ceiling = market_ceiling(0, size, off)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
-            block_weights(X, blk, 0, size, off, v0m, n_cul, V, top, total)
+            block_weights(X, blk, 0, size, off, v0m, n_cul, ceiling, V, top, total)
             for i in range(n8):
                 scale[i] = X[blk, WEIGHT, i] / total[i]
             for i in range(n8):
