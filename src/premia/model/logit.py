@@ -158,10 +158,10 @@ def block_weights(X, blk, lo, hi, off, v0m, n_cul, ceiling, V, top, total):
     """
     utility_ceiling(X, blk, v0m, n_cul, ceiling, top, total)
     _weigh_goods(X, blk, lo, hi, off, v0m, n_cul, V, top, total)
-    smallest = total[0]
+    underflows = 0  # counted, not a min: an integer sum vectorizes, a float min would not
     for i in range(BLOCK):
-        smallest = min(smallest, total[i])
-    if smallest < SMALLEST_TOTAL:
+        underflows += 1 if total[i] < SMALLEST_TOTAL else 0
+    if underflows > 0:
         utility_max(X, blk, lo, hi, off, v0m, n_cul, top)
         _weigh_goods(X, blk, lo, hi, off, v0m, n_cul, V, top, total)
 
