@@ -129,6 +129,21 @@ def test_interrupted_fit_resumes_without_repeating(tmp_path: Path):
     assert np.array_equal(resumed.estimates, whole.estimates)
 
 
+def test_runs_of_other_code_are_made_again(tmp_path: Path, monkeypatch):
+    raw = apply_overrides(BASE, {**SMALL, "scenario.periods": 24})
+    point = {"category.goods.target_utilization": 0.77}
+    evaluate = sys.modules["premia.calibration.evaluate"]
+    counts = []
+    for code in ("this premia", "this premia", "another premia"):
+        monkeypatch.setattr(evaluate, "code_digest", lambda c=code: c)
+        with Evaluator(raw, "minimal", tmp_path, SPECS, 2, 5, MONTHS, "serial", 1) as ev:
+            ev.statistics(point)
+            counts.append(dict(ev.counts))
+    assert [c["simulated"] for c in counts] == [2, 0, 2]
+    assert [c["stored"] for c in counts] == [0, 2, 0]
+    assert {r["code"] for r in Store(tmp_path).records()} == {"another premia"}
+
+
 def test_local_pool_gives_the_same_statistics_as_serial(tmp_path: Path):
     raw = apply_overrides(BASE, {**SMALL, "scenario.periods": 24})
     point = {"category.goods.target_utilization": 0.77}

@@ -84,7 +84,7 @@ def test_cells_cached_by_other_code_are_computed_again(tmp_path, fake_claim, mon
 
 
 def test_source_digest_changes_with_any_source_file(tmp_path):
-    from premia.experiments.phase import source_digest
+    from premia.experiments.integrity import source_digest
 
     (tmp_path / "model").mkdir()
     kernel = tmp_path / "model" / "logit.py"

@@ -83,7 +83,7 @@ def _reference(X, offer, eta):
        eta=st.floats(-2.0, 2.0), spread=st.sampled_from([1.0, 10.0, 100.0]))
 def test_ceiling_bounds_every_utility_and_shares_are_logit(seed, goods, eta, spread):
     X, offer = _market(np.random.default_rng(seed), goods, spread)
-    V, top, total, bound = _weights(X, pack(offer, eta), offer.outside_utility[0], N_CUL)
+    V, _, total, bound = _weights(X, pack(offer, eta), offer.outside_utility[0], N_CUL)
     u, _, shares = _reference(X, offer, eta)
     assert np.all(bound >= u.max(axis=1) * LOG2E - 1e-9 * (1.0 + np.abs(bound)))
     assert np.all(bound >= offer.outside_utility[0] * LOG2E)

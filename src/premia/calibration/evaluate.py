@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from premia.experiments.executors import make_executor, worker_threads
+from premia.experiments.integrity import code_digest
 from premia.experiments.store import Store, run_id
 from premia.experiments.sweep import RunTask, derive_seed
 from premia.loading import apply_overrides, integer_paths, scenario_hash, validate_raw
@@ -61,6 +62,7 @@ def execute(task: EvalTask) -> dict[str, Any]:
         "scenario_hash": t.scenario_hash, "seed": t.seed, "replicate": t.replicate,
         "params": t.params, "host": socket.gethostname(), "pid": os.getpid(),
         "status": "done", "error": None, "statistics": {}, "months": task.months,
+        "code": code_digest(),
     }
     start = time.perf_counter()
     results = None
@@ -121,8 +123,9 @@ class Evaluator:
     def __enter__(self) -> Evaluator:
         self.store.run_dir.mkdir(parents=True, exist_ok=True)
         self.store.clean_temporaries()
+        code = code_digest()  # runs made by other premia code are made again
         for rec in self.store.records():
-            if rec.get("scenario_hash") == self.hash:
+            if rec.get("scenario_hash") == self.hash and rec.get("code") == code:
                 self._cache[rec["run_id"]] = rec
         self._earlier = set(self._cache)
         self._pool = make_executor(self.kind, self.workers, self.scheduler).__enter__()

@@ -32,6 +32,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 Sets = Annotated[list[str] | None, typer.Option("--set", help="fixed override PATH=VALUE")]
 Ranges = Annotated[list[str] | None, typer.Option("--range", help="PATH=LO:HI (repeatable)")]
 Executor = Annotated[str, typer.Option(help="local (process pool), dask or serial")]
+Stale = Annotated[str, typer.Option(
+    help="finished runs in the store made by other premia code: stop (the default: say "
+    "so and run nothing), rerun or keep")]
 
 
 def bad_input(func: F) -> F:
@@ -49,6 +52,13 @@ def bad_input(func: F) -> F:
             raise BadInputError(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _check_stale(stale: str) -> None:
+    from premia.experiments.sweep import STALE_CHOICES
+
+    if stale not in STALE_CHOICES:
+        raise BadInputError(f"--stale {stale!r}: use stop, rerun or keep")
 
 
 def _check_executor(executor: str) -> None:
@@ -102,6 +112,7 @@ def sweep(
     no_memory_check: Annotated[bool, typer.Option(
         "--no-memory-check", help="start runs even if their estimated memory exceeds what "
         "is free")] = False,
+    stale: Stale = "stop",
     set_: Sets = None,
 ) -> None:
     """Run a scenario over a grid, value lists and/or a sample, into a run store.
@@ -115,6 +126,7 @@ def sweep(
     from premia.results import check_output_dir
 
     _check_executor(executor)
+    _check_stale(stale)
     check_seed(seed)
     check_output_dir(store)
     workers = workers_or_default(workers)
@@ -131,7 +143,7 @@ def sweep(
     seeding = "common seeds" if common_seeds else "seeds"
     with run_progress(f"sweep {len(p.points)} points x {seeds} {seeding}") as update:
         run_plan(p, executor=executor, workers=workers, scheduler=scheduler, progress=update,
-                 retry_failed=retry_failed)
+                 retry_failed=retry_failed, stale=stale)
     report_quarantine(p.store.quarantined, "set aside and re-ran")
     console.print(f"{store}: {_counts(p.store)}")
     warn_store_deaths(p.store, {t.run_id for t in p.tasks})
@@ -244,6 +256,7 @@ def sensitivity(
     executor: Executor = "local",
     workers: Workers = None,
     out: Annotated[Path | None, typer.Option(help="folder for store, CSV and HTML")] = None,
+    stale: Stale = "stop",
     set_: Sets = None,
 ) -> None:
     """Sobol or Morris sensitivity of a metric to parameter ranges (SALib)."""
@@ -253,6 +266,7 @@ def sensitivity(
     from premia.experiments.sensitivity import sensitivity as analyse
 
     _check_executor(executor)
+    _check_stale(stale)
     workers = workers_or_default(workers)
     if method not in METHODS:
         raise BadInputError(f"--method {method!r}: use sobol or morris")
@@ -266,7 +280,7 @@ def sensitivity(
         raise BadInputError("give at least one --range PATH=LO:HI")
     with run_progress(f"{method} sensitivity of {metric}") as update:
         res = analyse(sc, metric, ranges, method=method, n=n, seeds=seeds, executor=executor,
-                      workers=workers, out=out, progress=update)
+                      workers=workers, out=out, progress=update, stale=stale)
     table = Table(title=f"{method} sensitivity of {metric} ({res.runs} runs)")
     for c in res.indices.columns:
         table.add_column(c, justify="left" if c == "parameter" else "right")

@@ -1,5 +1,8 @@
 """Integrity of a store's runs: each run's files carry their size and SHA-256 in its record.
 
+Each run also records the digest of the premia code that made it (:func:`code_digest`),
+so that a sweep resumed after premia changed does not mix results of two versions.
+
 A run is damaged when a file is missing, has another size or another checksum than
 recorded, or (for records written before checksums) a table's Parquet footer cannot be
 read. A run lost to the infrastructure (its worker died) is not damaged but unfinished:
@@ -8,6 +11,7 @@ sweeps run it again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +32,22 @@ def lost(record: Mapping[str, Any]) -> bool:
     error = str(record.get("error") or "")
     return record.get("status") in RERUN or (record.get("status") == "failed"
                                              and error.startswith("worker lost"))
+
+
+def source_digest(folder: Path) -> str:
+    """A hash of the names and contents of the Python files under ``folder``."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """A hash of premia's source files, recorded with each run and cached result: results
+    computed by other code are not reused unasked."""
+    return source_digest(Path(__file__).resolve().parents[1])
 
 
 def file_digest(path: Path) -> str:

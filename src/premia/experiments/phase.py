@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from premia.experiments.design import Axis, parse_grid
 from premia.experiments.executors import make_executor
+from premia.experiments.integrity import code_digest
 from premia.experiments.sensitivity import write_html_atomic
 from premia.experiments.store import write_table_atomic
 
@@ -161,21 +162,6 @@ class PhaseResult:
         tmp.write_text(self.summary(), encoding="utf-8")
         tmp.replace(md)
         return {"csv": csv, "html": html, "md": md}
-
-
-def source_digest(folder: Path) -> str:
-    """A hash of the names and contents of the Python files under ``folder``."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.py")):
-        digest.update(path.relative_to(folder).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@functools.cache
-def code_digest() -> str:
-    """A hash of premia's source files: results computed by other code are not reused."""
-    return source_digest(Path(__file__).resolve().parents[1])
 
 
 def scenario_digest(question: Question) -> str:

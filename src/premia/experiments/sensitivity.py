@@ -219,7 +219,8 @@ def sensitivity(scenario: Any, metric: MetricLike, ranges: Mapping[str, tuple[fl
                 *, method: str = "sobol", n: int = 16, seeds: int = 1,
                 overrides: Mapping[str, Any] | None = None, executor: str = "local",
                 workers: int = 1, scheduler: str | None = None, out: str | Path | None = None,
-                seed: int = 0, progress: Progress | None = None) -> SensitivityResult:
+                seed: int = 0, progress: Progress | None = None,
+                stale: str = "stop") -> SensitivityResult:
     """Sobol or Morris sensitivity of a metric to parameters varied over ranges.
 
     Args:
@@ -235,6 +236,8 @@ def sensitivity(scenario: Any, metric: MetricLike, ranges: Mapping[str, tuple[fl
             it the runs go to a temporary store that is removed afterwards.
         seed: seed of the SALib design and bootstrap.
         progress: ``progress(done, failed, total)``.
+        stale: runs in ``out``'s store made by other premia code: ``stop``, ``rerun`` or
+            ``keep`` (see :func:`premia.experiments.sweep.run_plan`).
 
     Returns:
         A :class:`SensitivityResult`.
@@ -264,7 +267,7 @@ def sensitivity(scenario: Any, metric: MetricLike, ranges: Mapping[str, tuple[fl
         p = plan(scenario, store, points=points, seeds=seeds, overrides=overrides,
                  common_seeds=True, workers=workers)
         run_plan(p, executor=executor, workers=workers, scheduler=scheduler,
-                 progress=progress)
+                 progress=progress, stale=stale)
         status = store.status()
         failed = [t for t in p.tasks if status.get(t.run_id) != "done"]
         if failed:

@@ -53,7 +53,8 @@ from premia.results import TABLES, OutputError, Results, check_output_file, proc
 RUNS = "runs"
 QUARANTINE = "quarantine"
 CATALOG_COLUMNS = ("run_id", "status", "error", "scenario", "scenario_hash", "seed",
-                   "replicate", "sim_time_s", "write_time_s", "finished_at", "host", "pid")
+                   "replicate", "sim_time_s", "write_time_s", "finished_at", "host", "pid",
+                   "code")
 
 
 class StoreError(ValueError):

@@ -6,7 +6,9 @@ the point and the replicate number, so a run's seed depends only on its paramete
 replicate, never on its position in the sweep (``common_seeds=True`` drops the point from
 the seed: common random numbers across points, which sharpens comparisons). Its id
 hashes the base scenario, the point and the seed (:func:`premia.experiments.store.run_id`).
-Re-running a sweep skips the runs already in the store; a run that raises is stored as a
+Re-running a sweep skips the runs already in the store, once they are known to come from
+the same premia code (each run records its digest; runs of other code stop the sweep
+unless it is told to run them again or keep them); a run that raises is stored as a
 failure with its error and the sweep goes on. A run whose worker process died is not a
 failure of the run: the executor runs it again in a new worker, and a run given up after
 repeated losses is stored as ``lost``, which the next sweep runs again. Before running, a
@@ -39,8 +41,8 @@ from premia.experiments.design import (
     sample,
 )
 from premia.experiments.executors import WorkerLostError, make_executor, worker_threads
-from premia.experiments.integrity import lost
-from premia.experiments.store import Store, run_id
+from premia.experiments.integrity import code_digest, lost
+from premia.experiments.store import Store, StoreError, run_id
 from premia.loading import (
     apply_overrides,
     integer_paths,
@@ -51,6 +53,12 @@ from premia.loading import (
 from premia.scenario import Scenario
 
 Progress = Callable[[int, int, int], None]
+#: What a resumed sweep does with finished runs made by other premia code.
+STALE_CHOICES = ("stop", "rerun", "keep")
+
+
+class StaleRunsError(StoreError):
+    """A store holds finished runs of the sweep made by other premia code (one line)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ def execute(task: RunTask) -> dict[str, Any]:
         "run_id": task.run_id, "scenario": task.raw.get("scenario", {}).get("name"),
         "scenario_hash": task.scenario_hash, "seed": task.seed, "replicate": task.replicate,
         "params": task.params, "host": socket.gethostname(), "pid": os.getpid(),
-        "status": "done", "error": None,
+        "status": "done", "error": None, "code": code_digest(),
     }
     store = Store(task.store)
     start = time.perf_counter()
@@ -202,7 +210,7 @@ def plan(scenario: str | Path | Scenario | Mapping[str, Any], store: str | Path 
 
 def run_plan(p: Plan, *, executor: str = "local", workers: int = 1,
              scheduler: str | None = None, progress: Progress | None = None,
-             retry_failed: bool = False) -> Store:
+             retry_failed: bool = False, stale: str = "stop") -> Store:
     """Execute the runs of a plan that are not yet in its store.
 
     Args:
@@ -212,16 +220,23 @@ def run_plan(p: Plan, *, executor: str = "local", workers: int = 1,
         scheduler: address of a running Dask scheduler (``dask`` only).
         progress: ``progress(done, failed, total)`` after each run (and once at start).
         retry_failed: also re-run the runs recorded as failed.
+        stale: what to do with finished runs made by other premia code (another version,
+            or an edited source; each run records :func:`~premia.experiments.integrity.
+            code_digest`): ``stop`` raises :class:`StaleRunsError` before running
+            anything, ``rerun`` runs them again, ``keep`` keeps them.
 
     Damaged runs found by verifying the store are quarantined first (their ids are in
     ``store.quarantined``) and run again, like runs lost to a dead worker.
     """
+    if stale not in STALE_CHOICES:
+        raise ValueError(f"stale must be one of {', '.join(STALE_CHOICES)}, not {stale!r}")
     p.store.run_dir.mkdir(parents=True, exist_ok=True)
     p.store.clean_temporaries()
     p.store.quarantined = p.store.quarantine_damaged()
     records = {r["run_id"]: r for r in p.store.records()}
     finished = {r for r, rec in records.items() if rec["status"] == "done" or (
         rec["status"] == "failed" and not retry_failed and not lost(rec))}
+    finished -= _stale_runs(p, records, finished, stale)
     todo = [t for t in p.tasks if t.run_id not in finished]
     unique = list({t.run_id: t for t in todo}.values())
     total = len({t.run_id for t in p.tasks})
@@ -241,6 +256,24 @@ def run_plan(p: Plan, *, executor: str = "local", workers: int = 1,
             if progress:
                 progress(done, failed, total)
     return p.store
+
+
+def _stale_runs(p: Plan, records: Mapping[str, Mapping[str, Any]], finished: set[str],
+                stale: str) -> set[str]:
+    """The plan's finished runs made by other premia code, to run again (``rerun``);
+    none when they are kept; :class:`StaleRunsError` when ``stale`` is ``stop``."""
+    ids = {t.run_id for t in p.tasks}
+    code = code_digest()
+    other = {r for r in finished & ids if records[r].get("code") != code}
+    if not other or stale == "keep":
+        return set()
+    if stale == "stop":
+        raise StaleRunsError(
+            f"{p.store.path}: {len(other)} of this sweep's {len(ids)} runs were made by other "
+            "premia code (another version or edited source); run them again "
+            "(--stale rerun, stale='rerun'), keep them (--stale keep, stale='keep') or use "
+            "a new store")
+    return other
 
 
 def outcome(p: Plan) -> dict[str, list[dict[str, Any]]]:
@@ -267,7 +300,7 @@ def _crashed(store: Store, task: RunTask, error: BaseException) -> dict[str, Any
                        f"{error}",
               "sim_time_s": None,
               "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "host": socket.gethostname(), "pid": os.getpid()}
+              "host": socket.gethostname(), "pid": os.getpid(), "code": code_digest()}
     store.write_run(record, None)
     return record
 
@@ -282,7 +315,7 @@ def sweep(scenario: str | Path | Scenario | Mapping[str, Any], *,
           executor: str = "local", workers: int = 1, scheduler: str | None = None,
           root_seed: int | None = None, common_seeds: bool = False,
           retry_failed: bool = False, progress: Progress | None = None,
-          check_memory: bool = True) -> Store:
+          check_memory: bool = True, stale: str = "stop") -> Store:
     """Run a scenario over a parameter design into a store; resumes where it stopped.
 
     Args:
@@ -303,6 +336,8 @@ def sweep(scenario: str | Path | Scenario | Mapping[str, Any], *,
         progress: ``progress(done, failed, total)``.
         check_memory: refuse runs whose estimated memory exceeds what is free (each such
             run is stored as failed with the estimate).
+        stale: finished runs in the store made by other premia code: ``stop`` (raise
+            :class:`StaleRunsError`), ``rerun`` or ``keep`` (see :func:`run_plan`).
 
     Returns:
         The :class:`Store` holding the runs.
@@ -319,4 +354,4 @@ def sweep(scenario: str | Path | Scenario | Mapping[str, Any], *,
              ranges=ranges, seeds=seeds, overrides=overrides, root_seed=root_seed,
              common_seeds=common_seeds, workers=workers, check_memory=check_memory)
     return run_plan(p, executor=executor, workers=workers, scheduler=scheduler,
-                    progress=progress, retry_failed=retry_failed)
+                    progress=progress, retry_failed=retry_failed, stale=stale)
