@@ -41,7 +41,8 @@ def outcomes(label: str, overrides: dict[str, float]) -> str:
     cat = long_run(res.categories).groupby("category")
     reg = long_run(res.regions)
     gz = reg[reg.region == "guizhou"]
-    return (f"| {label} | {cat.demand.mean()['goods']:,.0f} | {cat.overcapacity.mean()['goods']:.2f} "
+    goods = cat.overcapacity.mean()["goods"]
+    return (f"| {label} | {cat.demand.mean()['goods']:,.0f} | {goods:.2f} "
             f"| {cat.mean_markup.mean()['goods']:.3f} | {cat.mean_markup.mean()['embroidery']:.3f} "
             f"| {gz.artisan_jobs.mean():,.0f} | {gz.poverty_headcount.mean():.3f} |")
 
