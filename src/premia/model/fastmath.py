@@ -6,7 +6,7 @@ the loop does not vectorize. These versions are plain arithmetic and bit manipul
 so loops over them vectorize, and they agree with NumPy to a unit in the last place:
 
     2^x = 2^m T_j 2^r,  x = m + j/16 + r (|r| <= 1/32),  T_j = 2^(j/16) from a table,
-          2^r by a degree-6 polynomial, the product by 2^m rounded once;
+          2^r by a degree-6 polynomial;
     log(x) = e ln2 + 2 atanh(s),  x = m 2^e,  s = (m - 1) / (m + 1),  atanh to s^21.
 
 The kernels work in base 2 (utilities times log2 e), which spares exp's two-step
@@ -38,7 +38,7 @@ LN2 = 0.6931471805599453
 LN2_HI = 0.6931471803691238  # ln 2 split so that t * LN2_HI is exact for |t| < 2**11
 LN2_LO = 1.9082149292705877e-10
 SQRT2 = 1.4142135623730951
-EXP2_FLOOR = -1100.0  # 2^x rounds to 0 below -1075: smaller arguments are taken as this
+EXP2_FLOOR = -1010.0  # 2^-1010 ~ 1e-304: far below any share that matters, and normal
 #: 2^(j/16), j = 0..15, correctly rounded (``mpmath`` at 50 digits).
 EXP2_TABLE = (
     1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
@@ -55,12 +55,9 @@ EXP2_COEFFS = (
     1.0, 0.6931471805599468, 0.24022650695910086, 0.05550410865209357,
     0.009618129106525682, 0.001333381881538924, 0.0001540375624545771,
 )
-#: The table as an array (the scalar lookup) and as bits (the vector permute's operands).
-EXP2_TABLE_ARRAY = np.array(EXP2_TABLE)
-EXP2_TABLE_BITS = EXP2_TABLE_ARRAY.view(np.int64)
-#: Results below 2^-1021 are scaled in two steps, by 2^(m + 600) and then 2^-600, so that
-#: only the last step rounds (into the subnormals), as one scaling by 2^m would.
-SUBNORMAL_STEP = 600
+#: The table's bits less j 2^48, so that adding 16 k 2^48 (k = m + j/16) gives the bits of
+#: 2^m T_j: one integer add scales by 2^m (the ``exp`` of Arm's optimized-routines).
+EXP2_SCALE_BITS = np.array(EXP2_TABLE).view(np.int64) - (np.arange(16, dtype=np.int64) << 48)
 LANES = 8  # consumers are padded to a multiple of this (one AVX-512 register)
 
 
@@ -137,17 +134,17 @@ def running_max(typingctx, top, v):
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def exp2_nonpositive(x):
-    """2^x for finite x <= 0, branch-free so that loops over it vectorize (no SVML needed).
+    """2^x for x <= 0, branch-free so that loops over it vectorize (no SVML needed).
 
     k = x rounded to a multiple of 1/16 by the ``TABLE_SHIFT`` trick (16 k's bits stay in
     the shifted sum), r = x - k exactly (|r| <= 1/32), and 2^x = 2^m T_j 2^r with
-    16 k = 16 m + j: y = T_j + T_j (2^r - 1) by one fma (2^r - 1 by the degree-6
-    polynomial), then y 2^m rounded once (:func:`scale_by_power_of_two`), as AVX-512's
-    ``vscalefpd`` computes it: results below 2^-1022 are correctly rounded subnormals, and
-    0 below 2^-1075. Also right for 0 < x < 1023. Agrees with ``np.exp2`` to a unit in the
-    last place. :mod:`premia.model.lanes` computes the same bits eight lanes at a time.
+    16 k = 16 m + j: 2^m T_j from ``EXP2_SCALE_BITS`` by one integer add, 2^r - 1 by the
+    degree-6 polynomial, and 2^x = 2^m T_j + 2^m T_j (2^r - 1) by one fma. Arguments
+    below ``EXP2_FLOOR`` are floored there; the result is also right for 0 < x < 1023.
+    Agrees with ``np.exp2`` to a unit in the last place.
+    :mod:`premia.model.lanes` computes the same operations eight lanes at a time.
     """
-    x = max(x, EXP2_FLOOR)  # keeps |x| < 2^47 for the trick; the result is 0 anyway
+    x = max(x, EXP2_FLOOR)
     shifted = x + TABLE_SHIFT
     r = x - (shifted - TABLE_SHIFT)
     c = EXP2_COEFFS
@@ -157,19 +154,11 @@ def exp2_nonpositive(x):
     p = fma(p, r, c[2])
     p = fma(p, r, c[1])
     p = p * r  # 2^r - 1
-    k16 = (_as_bits(shifted) << 48) >> 48  # 16 k = 16 m + j, from the low 16 bits
-    t = EXP2_TABLE_ARRAY[k16 & (len(EXP2_TABLE) - 1)]
-    return scale_by_power_of_two(fma(t, p, t), k16 >> 4)
-
-
-@nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def scale_by_power_of_two(y, m):
-    """y 2^m rounded once, for y in [1/2, 4) and -1125 <= m <= 1023 (``ldexp``): the
-    scale factors are built from their bits, in two steps when the result is subnormal."""
-    low = m < -1021
-    a = m + SUBNORMAL_STEP if low else m
-    b = -SUBNORMAL_STEP if low else 0
-    return y * _as_float((a + 1023) << 52) * _as_float((b + 1023) << 52)
+    bits = _as_bits(shifted)
+    # the low 16 bits of ``bits`` hold 16 k = 16 m + j (two's complement), so shifted up
+    # by 48 they add m to the exponent field and j 2^48, which the table entry takes off
+    scale = _as_float(EXP2_SCALE_BITS[bits & (len(EXP2_TABLE) - 1)] + (bits << 48))
+    return fma(scale, p, scale)  # 2^m T_j 2^r; 2^m T_j is normal as m >= -1011
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")

@@ -5,13 +5,13 @@
 for the 8 consumers i of one lane group: the utility is summed from the consumer rows x_r
 (taste, price factor, affinities) and the good's coefficients c_r in the same pass as its
 exponential, so that it is never stored. 2^x has the bits
-:func:`~premia.model.fastmath.exp2_nonpositive` computes: a 16-entry table of 2^(j/16), a
-degree-6 polynomial and a scaling by 2^m rounded once. LLVM's loop vectorizer turns the
-scalar function's table lookup into a gather, which costs more than the polynomial terms
-the table saves; here, with AVX-512, the lookup is one ``vpermi2q`` (each lane's entry
-from the table held in two registers), the reduction one ``vreducepd`` and the scaling one
-``vscalefpd``. On CPUs without AVX-512 the lookup is eight scalar loads and the rest the
-scalar function's operations, with the same result.
+:func:`~premia.model.fastmath.exp2_nonpositive` computes: a 16-entry table of 2^(j/16) and
+a degree-6 polynomial. LLVM's loop vectorizer turns the scalar function's table lookup
+into a gather, which costs more than the polynomial terms the table saves; here, with
+AVX-512, the lookup is one ``vpermi2q`` (each lane's entry from the table held in two
+registers) and the reduction one ``vreducepd``. On CPUs without AVX-512 the lookup is
+eight scalar loads and the reduction the scalar function's two subtractions, with the
+same result.
 
 Each function reads and writes ``LANES`` consecutive elements of C-contiguous float64
 arrays at flat element offsets the caller computes (``row * BLOCK + i``); there is no
@@ -28,10 +28,9 @@ from numba.extending import intrinsic
 from premia.model.fastmath import (
     EXP2_COEFFS,
     EXP2_FLOOR,
-    EXP2_TABLE_BITS,
+    EXP2_SCALE_BITS,
     FAST,
     LANES,
-    SUBNORMAL_STEP,
     TABLE_SHIFT,
 )
 
@@ -53,8 +52,8 @@ def _function(builder: ir.IRBuilder, name: str, ret: ir.Type, args: list[ir.Type
 
 
 def has_avx512(context) -> bool:
-    """Whether the target compiled for has AVX-512 F and DQ (``vpermi2q``, ``vreducepd``,
-    ``vscalefpd``)."""
+    """Whether the target compiled for has AVX-512 F and DQ (``vpermi2q``,
+    ``vreducepd``)."""
     features = getattr(context.codegen(), "_tm_features", "").split(",")
     return "+avx512f" in features and "+avx512dq" in features
 
@@ -80,16 +79,14 @@ NEAREST_SIXTEENTH = _i32(0x48)  # vreducepd: keep 4 fraction bits, round to near
 
 
 def exp2_lanes(builder: ir.IRBuilder, x: ir.Value, avx512: bool) -> ir.Value:
-    """2^x in each of the vector's lanes, for finite x <= 0 (see ``exp2_nonpositive``).
+    """2^x in each of the vector's lanes, for x <= 0 (see ``exp2_nonpositive``).
 
-    With AVX-512, r = x - k comes from one ``vreducepd``, T_j from one ``vpermi2q`` and
-    the scaling by 2^m from one ``vscalefpd``, which rounds tiny results into the
-    subnormals and needs no floor on x. Without it, the scalar function's operations.
+    With AVX-512, r = x - k is one ``vreducepd`` (the two subtractions' exact result) and
+    the table lookup one ``vpermi2q``; without it, the scalar function's operations.
     """
     fma = _function(builder, "llvm.fma.v8f64", _VEC, [_VEC, _VEC, _VEC])
-    if not avx512:
-        floor = _splat(EXP2_FLOOR)
-        x = builder.select(builder.fcmp_ordered("<", x, floor), floor, x)
+    floor = _splat(EXP2_FLOOR)
+    x = builder.select(builder.fcmp_ordered("<", x, floor), floor, x)
     shifted = builder.fadd(x, _splat(TABLE_SHIFT))
     if avx512:
         r = _x86(builder, "mask.reduce.pd.512", _VEC,
@@ -102,24 +99,20 @@ def exp2_lanes(builder: ir.IRBuilder, x: ir.Value, avx512: bool) -> ir.Value:
         p = builder.call(fma, [p, r, _splat(coeff)])
     p = builder.fmul(p, r)  # 2^r - 1
     bits = builder.bitcast(shifted, _IVEC)
-    t = builder.bitcast(_table_lookup(builder, bits, avx512), _VEC)
-    y = builder.call(fma, [t, p, t])
-    if avx512:  # y 2^floor(k), k = x - r = m + j/16
-        return _x86(builder, "mask.scalef.pd.512", _VEC,
-                    [y, builder.fsub(x, r), y, ALL_LANES, CURRENT_ROUNDING])
-    k16 = builder.ashr(builder.shl(bits, _isplat(48)), _isplat(48))
-    return _scale_by_power_of_two(builder, y, builder.ashr(k16, _isplat(4)))
+    scale_bits = builder.add(_table_lookup(builder, bits, avx512), builder.shl(bits, _isplat(48)))
+    scale = builder.bitcast(scale_bits, _VEC)
+    return builder.call(fma, [scale, p, scale])
 
 
 def _table_lookup(builder: ir.IRBuilder, index: ir.Value, avx512: bool) -> ir.Value:
-    """The bits of EXP2_TABLE[index & 15] in every lane."""
-    entries = [ir.Constant(_I64, int(v)) for v in EXP2_TABLE_BITS]
+    """EXP2_SCALE_BITS[index & 15] in every lane."""
+    entries = [ir.Constant(_I64, int(v)) for v in EXP2_SCALE_BITS]
     if avx512:
         half = len(entries) // 2
         low, high = ir.Constant(_IVEC, entries[:half]), ir.Constant(_IVEC, entries[half:])
         return _x86(builder, "vpermi2var.q.512", _IVEC, [low, index, high])  # low 4 bits
     table = cgutils.global_constant(
-        builder, "premia_exp2_table_bits", ir.Constant(ir.ArrayType(_I64, len(entries)), entries))
+        builder, "premia_exp2_scale_bits", ir.Constant(ir.ArrayType(_I64, len(entries)), entries))
     masked = builder.and_(index, _isplat(len(entries) - 1))
     out = ir.Constant(_IVEC, ir.Undefined)
     for lane in range(LANES):
@@ -127,18 +120,6 @@ def _table_lookup(builder: ir.IRBuilder, index: ir.Value, avx512: bool) -> ir.Va
         entry = builder.load(builder.gep(table, [ir.Constant(_I64, 0), at]))
         out = builder.insert_element(out, entry, _i32(lane))
     return out
-
-
-def _scale_by_power_of_two(builder: ir.IRBuilder, y: ir.Value, m: ir.Value) -> ir.Value:
-    """y 2^m rounded once, as ``fastmath.scale_by_power_of_two``."""
-    low = builder.icmp_signed("<", m, _isplat(-1021))
-    a = builder.select(low, builder.add(m, _isplat(SUBNORMAL_STEP)), m)
-    b = builder.select(low, _isplat(-SUBNORMAL_STEP), _isplat(0))
-
-    def power(e):
-        return builder.bitcast(builder.shl(builder.add(e, _isplat(1023)), _isplat(52)), _VEC)
-
-    return builder.fmul(builder.fmul(y, power(a)), power(b))
 
 
 def _lanes_at(context, builder, arrty, arr, at) -> ir.Value:
