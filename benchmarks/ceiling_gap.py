@@ -42,7 +42,7 @@ from premia.model.logit import (
 def _gaps(X_all, n, offsets, off, v0, n_cul, out):
     """Largest ceiling - maximum (base 2) per market over the real consumers, into ``out``;
     returns how many (consumer, market) pairs lie beyond the fallback's reach."""
-    top, exact, scratch = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
+    top, exact = np.empty(BLOCK), np.empty(BLOCK)
     beyond = 0
     for m in range(offsets.size - 1):
         lo, hi = offsets[m], offsets[m + 1]
@@ -52,7 +52,7 @@ def _gaps(X_all, n, offsets, off, v0, n_cul, out):
         for ch in range(X_all.shape[0]):
             for blk in range(X_all.shape[1]):
                 first = (ch * X_all.shape[1] + blk) * BLOCK
-                utility_ceiling(X_all[ch], blk, v0[m], n_cul, ceiling, top, scratch)
+                utility_ceiling(X_all[ch], blk, v0[m], ceiling, top)
                 utility_max(X_all[ch], blk, lo, hi, off, v0[m], n_cul, exact)
                 for i in range(min(BLOCK, n - first)):
                     out[m] = max(out[m], top[i] - exact[i])

@@ -38,7 +38,7 @@ FILES = ("demand", "logit", "fastmath", "lanes")
 #: part name -> [(file, text in the source, replacement)]
 ABLATIONS: dict[str, list[tuple[str, str, str]]] = {
     "utility ceilings (per consumer and market)": [
-        ("logit", "    utility_ceiling(X, blk, v0m, n_cul, ceiling, top, total)\n",
+        ("logit", "    utility_ceiling(X, blk, v0m, ceiling, top)\n",
          "    top[:] = 8.0\n")],
     "purchase sums per culture": [
         ("demand", "            if k >= 0:\n                for i in range(BLOCK):\n"

@@ -14,6 +14,7 @@ from premia.model.logit import (
     BLOCK,
     CULTURE_ROWS,
     PFAC,
+    REACH,
     SMALLEST_TOTAL,
     TASTE,
     block_weights,
@@ -30,8 +31,8 @@ def _weights(X, off, v0m, n_cul):
     ceiling = market_ceiling(0, size, off)
     V, top, total = np.empty((size, BLOCK)), np.empty(BLOCK), np.empty(BLOCK)
     block_weights(X, 0, 0, size, off, v0m, n_cul, ceiling, V, top, total)
-    bound, scratch = np.empty(BLOCK), np.empty(BLOCK)
-    utility_ceiling(X, 0, v0m, n_cul, ceiling, bound, scratch)
+    bound = np.empty(BLOCK)
+    utility_ceiling(X, 0, v0m, ceiling, bound)
     return V, top, total, bound
 
 
@@ -44,6 +45,7 @@ def _market(rng, goods: int, spread: float):
     X[0, CULTURE_ROWS + N_CUL:CULTURE_ROWS + 2 * N_CUL] = rng.choice([0.0, 0.5, 1.0],
                                                                      (N_CUL, BLOCK))
     X[0, CULTURE_ROWS + 2 * N_CUL] = rng.choice([0.0, 1.0], BLOCK)
+    X[0, REACH] = np.abs(X[0, CULTURE_ROWS:CULTURE_ROWS + N_CUL]).max(axis=0)
     offer = Offer(
         slots=np.arange(goods), offsets=np.array([0, goods]),
         quality_term=rng.uniform(-spread, spread, goods),

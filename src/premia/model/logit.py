@@ -14,7 +14,8 @@ Layout. Consumers are taken in chunks of ``CHUNK`` (the unit of parallel work, s
 every sum over consumers is split the same way whatever the number of threads), and a
 chunk in ``BLOCK``-consumer blocks whose utilities stay in the L1 cache. A chunk's consumer
 data is copied once into one block-major buffer ``X[block, row, i]`` (rows: alpha_i,
-gamma_i / gamma_c, w_i, then a_ik, e_ik and f_iz per culture and creator), so every inner
+gamma_i / gamma_c, w_i, max_k |a_ik|, then a_ik, e_ik and f_iz per culture and
+creator), so every inner
 loop runs over contiguous consumers of one block and vectorizes: reading from one buffer
 and writing to one or two keeps LLVM's run-time alias checks few enough for it to
 vectorize, and the loops index arrays directly (creating an array view costs an atomic
@@ -37,7 +38,7 @@ from premia.model.lanes import outside_lanes, utility_weight_lanes
 CHUNK = 1024
 BLOCK = 64  # consumers per block: a power of two, at least LANES, dividing CHUNK
 BLOCKS = CHUNK // BLOCK
-TASTE, PFAC, WEIGHT, CULTURE_ROWS = 0, 1, 2, 3  # rows of the block buffer
+TASTE, PFAC, WEIGHT, REACH, CULTURE_ROWS = 0, 1, 2, 3, 4  # rows of the block buffer
 #: A total below this (2^-256) means the block's utility ceiling lies too far above some
 #: consumer's utilities; the block is then weighed from its largest utilities instead.
 SMALLEST_TOTAL = 2.0**-256
@@ -45,7 +46,7 @@ SMALLEST_TOTAL = 2.0**-256
 
 @nb.njit(cache=True, inline="always", error_model="numpy")
 def buffer_rows(n_cul, n_cre):
-    """Rows of the block buffer: three per consumer, two per culture, one per creator."""
+    """Rows of the block buffer: four per consumer, two per culture, one per creator."""
     return CULTURE_ROWS + 2 * n_cul + n_cre
 
 
@@ -85,9 +86,12 @@ def fill_consumer(X, blk, pos, i, alpha, gfac, weight, affinity, awareness, foll
     X[blk, TASTE, pos] = alpha[i]
     X[blk, PFAC, pos] = gfac[i]
     X[blk, WEIGHT, pos] = weight[i]
+    reach = 0.0  # max_k |a_ik|, for the utility ceiling
     for k in range(n_cul):
         X[blk, CULTURE_ROWS + k, pos] = affinity[i, k]
         X[blk, awa0 + k, pos] = awareness[i, k]
+        reach = max(reach, abs(affinity[i, k]))
+    X[blk, REACH, pos] = reach
     for z in range(n_cre):
         X[blk, fol0 + z, pos] = 1.0 if follows[i, z] != 0 else 0.0
 
@@ -156,7 +160,7 @@ def block_weights(X, blk, lo, hi, off, v0m, n_cul, ceiling, V, top, total):
     buffers are padded to whole blocks): with a trip count known when compiling, LLVM
     unrolls the loops and drops their remainder and alias checks.
     """
-    utility_ceiling(X, blk, v0m, n_cul, ceiling, top, total)
+    utility_ceiling(X, blk, v0m, ceiling, top)
     _weigh_goods(X, blk, lo, hi, off, v0m, n_cul, V, top, total)
     underflows = 0  # counted, not a min: an integer sum vectorizes, a float min would not
     for i in range(BLOCK):
@@ -185,23 +189,18 @@ def market_ceiling(lo, hi, off):
 
 
 @nb.njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def utility_ceiling(X, blk, v0m, n_cul, ceiling, top, scratch):
+def utility_ceiling(X, blk, v0m, ceiling, top):
     """top_i = max(U_i0, max(alpha_i Q+, alpha_i Q-) + max(-g_i P-, -g_i P+)
     + R max_k |a_ik|) in base 2, with ``ceiling`` = (Q+, Q-, P+, P-, R) from
-    :func:`market_ceiling` and g_i the price factor: no utility of the block's consumers
-    in the market exceeds it."""
+    :func:`market_ceiling`, g_i the price factor and max_k |a_ik| the buffer's ``REACH``
+    row: no utility of the block's consumers in the market exceeds it."""
     q_hi, q_lo, p_hi, p_lo, reach = ceiling
     for i in range(BLOCK):
         a, g = X[blk, TASTE, i], X[blk, PFAC, i]
         top[i] = max(a * q_hi, a * q_lo) + max(-g * p_lo, -g * p_hi)
     if reach > 0.0:
         for i in range(BLOCK):
-            scratch[i] = 0.0
-        for k in range(n_cul):
-            for i in range(BLOCK):
-                scratch[i] = max(scratch[i], abs(X[blk, CULTURE_ROWS + k, i]))
-        for i in range(BLOCK):
-            top[i] += reach * scratch[i]
+            top[i] += reach * X[blk, REACH, i]
     u0 = v0m * LOG2E
     for i in range(BLOCK):
         top[i] = max(top[i], u0)
