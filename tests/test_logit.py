@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from premia.model.demand import Offer, pack
-from premia.model.fastmath import LOG2E
+from premia.model.fastmath import EXP2_FLOOR, LOG2E
 from premia.model.logit import (
     BLOCK,
     CULTURE_ROWS,
@@ -90,7 +90,10 @@ def test_ceiling_bounds_every_utility_and_shares_are_logit(seed, goods, eta, spr
     assert np.all(bound >= u.max(axis=1) * LOG2E - 1e-9 * (1.0 + np.abs(bound)))
     assert np.all(bound >= offer.outside_utility[0] * LOG2E)
     assert np.all(np.isfinite(V)) and np.all(total >= SMALLEST_TOTAL)
-    np.testing.assert_allclose(V.T / total[:, None], shares, rtol=1e-9, atol=1e-300)
+    # 2^x is floored at 2^EXP2_FLOOR, and a total is at least 2^-256 (else the fallback):
+    # shares below 2^(EXP2_FLOOR + 256) are not resolved
+    np.testing.assert_allclose(V.T / total[:, None], shares, rtol=1e-9,
+                               atol=2.0 ** (EXP2_FLOOR + 256))
 
 
 def test_a_ceiling_far_above_the_utilities_falls_back_to_their_maximum():

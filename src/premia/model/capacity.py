@@ -26,6 +26,7 @@ from premia.model.logit import BLOCK, CHUNK, PFAC, WEIGHT, block_weights, market
 @nb.njit(inline="always", fastmath=FAST, error_model="numpy")
 def _jacobian_core(X_all, n, off, v0m, n_cul, rows):
     size = off[0].shape[0]
+    ceiling = market_ceiling(0, size, off)  # once per call: the same for every chunk
     m = rows.shape[0]
     n_chunks = X_all.shape[0]
     s_part = np.zeros((n_chunks, size))
@@ -41,7 +42,6 @@ def _jacobian_core(X_all, n, off, v0m, n_cul, rows):
                                     np.empty(BLOCK))
         s_sum, l_sum, row = np.zeros(size), np.zeros(size), np.empty(m)
         acc = np.zeros((m, m))
-        ceiling = market_ceiling(0, size, off)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
             block_weights(X, blk, 0, size, off, v0m, n_cul, ceiling, V, top, total)

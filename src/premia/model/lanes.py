@@ -143,8 +143,7 @@ def _c_float_arrays(*arrays) -> bool:
 
 def _broadcast(builder: ir.IRBuilder, value: ir.Value) -> ir.Value:
     """``value`` in every lane."""
-    one = builder.insert_element(ir.Constant(_VEC, ir.Undefined), value,
-                                 ir.Constant(ir.IntType(32), 0))
+    one = builder.insert_element(ir.Constant(_VEC, ir.Undefined), value, _i32(0))
     return builder.shuffle_vector(one, ir.Constant(_VEC, ir.Undefined),
                                   ir.Constant(ir.VectorType(ir.IntType(32), LANES), [0] * LANES))
 

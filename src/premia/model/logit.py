@@ -14,12 +14,11 @@ Layout. Consumers are taken in chunks of ``CHUNK`` (the unit of parallel work, s
 every sum over consumers is split the same way whatever the number of threads), and a
 chunk in ``BLOCK``-consumer blocks whose utilities stay in the L1 cache. A chunk's consumer
 data is copied once into one block-major buffer ``X[block, row, i]`` (rows: alpha_i,
-gamma_i / gamma_c, w_i, max_k |a_ik|, then a_ik, e_ik and f_iz per culture and
-creator), so every inner
-loop runs over contiguous consumers of one block and vectorizes: reading from one buffer
-and writing to one or two keeps LLVM's run-time alias checks few enough for it to
-vectorize, and the loops index arrays directly (creating an array view costs an atomic
-reference count).
+gamma_i / gamma_c, w_i, max_k |a_ik|, then a_ik, e_ik and f_iz per culture and creator),
+so every inner loop runs over contiguous consumers of one block and vectorizes: reading
+from one buffer and writing to one or two keeps LLVM's run-time alias checks few enough
+for it to vectorize, and the loops index arrays directly (creating an array view costs an
+atomic reference count).
 
 Sums over a block's consumers either run in eight lanes in a fixed order
 (:func:`~premia.model.lanes.lane_dots`, demand) or reassociate in one compiled function

@@ -52,6 +52,7 @@ def _counterfactual(X_all, n, off, v0m, n_cul, cand, d_quality, d_meaning, d_pri
     """Share, Lambda and Gamma_jj of each candidate good with its own attributes changed
     (consumers in the block buffers of :class:`~premia.model.pricing.MarketTerms`)."""
     size = off[0].shape[0]
+    ceiling = market_ceiling(0, size, off)  # once per call: the same for every chunk
     n_cand = cand.shape[0]
     s, lam, gam = np.zeros(n_cand), np.zeros(n_cand), np.zeros(n_cand)
     V = np.empty((size, BLOCK))
@@ -60,7 +61,6 @@ def _counterfactual(X_all, n, off, v0m, n_cul, cand, d_quality, d_meaning, d_pri
     for ch in range(X_all.shape[0]):
         X = X_all[ch]
         b8 = (min(n, (ch + 1) * CHUNK) - ch * CHUNK + LANES - 1) // LANES * LANES
-        ceiling = market_ceiling(0, size, off)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
             block_weights(X, blk, 0, size, off, v0m, n_cul, ceiling, V, top, total)

@@ -56,6 +56,7 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
     goods; ``members[group_start[g]:group_start[g+1]]`` are owner g's goods.
     """
     size = off[0].shape[0]
+    ceiling = market_ceiling(0, size, off)  # once per call: the same for every chunk
     n_chunks = X_all.shape[0]
     s_part = np.zeros((n_chunks, size))
     l_part = np.zeros((n_chunks, size))
@@ -70,7 +71,6 @@ def _markup_core(X_all, n, off, v0m, n_cul, margin, members, group_start):
         top, total, held = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
         scale, w_lam, w_gam = np.empty(BLOCK), np.empty(BLOCK), np.empty(BLOCK)
         s_sum, l_sum, t_sum = np.zeros(size), np.zeros(size), np.zeros(size)
-        ceiling = market_ceiling(0, size, off)
         for blk in range((b8 + BLOCK - 1) // BLOCK):
             n8 = min(BLOCK, b8 - blk * BLOCK)
             block_weights(X, blk, 0, size, off, v0m, n_cul, ceiling, V, top, total)
